@@ -1,0 +1,16 @@
+//! Schema migrations for rehabops. The same migrations run on SQLite (the embedded
+//! default) and PostgreSQL (production). One file per migration; never edit one that
+//! has landed, add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,216 @@
+//! Assembles an instance: opens and prepares its database, checks its identity, and
+//! builds the router from every area's routes and the shared layers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware::from_fn_with_state;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Routes;
+use crate::auth::middleware::{authorize, verify_csrf};
+use crate::config::{Config, InstanceKind};
+use crate::entities::{centre, instance_info};
+use crate::state::{AppState, CookieNames, Instance};
+use crate::web::NavItem;
+use crate::web::context::{context, not_found};
+use crate::{account, admin, centres, db, home, openapi, seed, web};
+
+/// Every area's routes. An area that exists on one kind of instance only is added
+/// here under that condition.
+fn all_routes(_kind: InstanceKind) -> Routes<AppState> {
+    web::pages::routes()
+        .merge(home::routes())
+        .merge(account::routes())
+        .merge(admin::routes())
+        .merge(centres::routes())
+        .merge(openapi::routes())
+}
+
+/// The main navigation, in order; each link shows only to roles its route admits.
+fn navigation(_kind: InstanceKind) -> Vec<NavItem> {
+    [home::NAV, centres::NAV, admin::NAV].concat()
+}
+
+/// Connects, migrates (if configured), seeds reference data when missing, and checks
+/// that the database belongs to this instance.
+pub async fn prepare(cfg: &Config) -> anyhow::Result<(DatabaseConnection, Instance)> {
+    cfg.validate()?;
+    let conn = db::connect(&cfg.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&cfg.database_url)))?;
+    prepare_with(cfg, conn).await
+}
+
+/// As [`prepare`], on an already open connection (tests use this).
+pub async fn prepare_with(
+    cfg: &Config,
+    conn: DatabaseConnection,
+) -> anyhow::Result<(DatabaseConnection, Instance)> {
+    cfg.validate()?;
+    if cfg.migrate_on_start {
+        db::migrate(&conn).await.context("migrations failed")?;
+    }
+    let txn = db::begin_write(&conn).await?;
+    seed::reference(&txn)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding reference data: {e}"))?;
+    check_identity(&txn, cfg).await?;
+    txn.commit().await?;
+    let centre = match &cfg.centre {
+        Some(code) => Some(
+            centre::Entity::find()
+                .filter(centre::COLUMN.code.eq(code.as_str()))
+                .one(&conn)
+                .await?
+                .with_context(|| {
+                    format!("unknown centre code {code}: see the centres in seed/centres.toml")
+                })?,
+        ),
+        None => None,
+    };
+    let instance = Instance {
+        kind: cfg.role,
+        centre,
+        demo: cfg.demo,
+        cookies: CookieNames::for_slug(&cfg.instance_slug()),
+    };
+    Ok((conn, instance))
+}
+
+/// The first start records what the database is for; later starts must match, so that a
+/// centre's records are never opened as another centre's.
+async fn check_identity<C: sea_orm::ConnectionTrait>(conn: &C, cfg: &Config) -> anyhow::Result<()> {
+    match instance_info::Entity::find().one(conn).await? {
+        Some(info) => {
+            anyhow::ensure!(
+                info.kind == cfg.role.as_str() && info.centre_code == cfg.centre,
+                "this database belongs to the {} instance {:?}, not to {} {:?}",
+                info.kind,
+                info.centre_code,
+                cfg.role.as_str(),
+                cfg.centre
+            );
+        }
+        None => {
+            instance_info::ActiveModel {
+                kind: Set(cfg.role.as_str().to_owned()),
+                centre_code: Set(cfg.centre.clone()),
+                demo: Set(cfg.demo),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// The full application router for one instance.
+pub fn router(
+    cfg: Arc<Config>,
+    conn: DatabaseConnection,
+    instance: Instance,
+) -> (Router, AppState) {
+    let (routes, policy) = all_routes(instance.kind).into_parts();
+    let state = AppState {
+        db: conn,
+        nav: Arc::new(navigation(instance.kind)),
+        instance: Arc::new(instance),
+        policy: Arc::new(policy),
+        cfg: cfg.clone(),
+    };
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let app = routes
+        .route_layer(from_fn_with_state(state.clone(), authorize))
+        .nest_service(
+            "/assets",
+            ServeDir::new(&cfg.assets_dir).precompressed_gzip(),
+        )
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), verify_csrf))
+        .layer(from_fn_with_state(state.clone(), context))
+        .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state.clone());
+    (app, state)
+}
+
+/// Serves until `shutdown` resolves; background upkeep (expired sessions) runs alongside.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let upkeep_db = state.db.clone();
+    let upkeep = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match crate::auth::session::purge_expired(&upkeep_db).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+        }
+    });
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    upkeep.abort();
+    state.db.clone().close().await.ok();
+    result.context("server error")
+}

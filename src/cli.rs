@@ -1,0 +1,257 @@
+//! Command line: `rehabops [demo|serve|migrate|seed|user add]`. With no command,
+//! `rehabops` runs the demo (that is what `cargo run` does).
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::admin::users::{self, NewUserForm};
+use crate::audit::Actor;
+use crate::config::{Config, InstanceKind};
+use crate::{app, db, demo, seed};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rehabops",
+    version,
+    about = "Operations system for Hanoi's public drug-rehabilitation centres"
+)]
+pub struct Cli {
+    /// TOML configuration file (also REHABOPS_CONFIG).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct InstanceArgs {
+    /// `centre` or `department`.
+    #[arg(long, value_enum)]
+    pub role: Option<InstanceKind>,
+    /// The centre's code, e.g. CS01 (centre instances).
+    #[arg(long)]
+    pub centre: Option<String>,
+    /// Database URL (also DATABASE_URL).
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The department and the seven centres in one process on 127.0.0.1, on SQLite, seeded.
+    Demo {
+        /// Where the eight SQLite files live.
+        #[arg(long, default_value = "data/demo")]
+        dir: PathBuf,
+        /// The department's port; centres take the next seven.
+        #[arg(long, default_value_t = 8080)]
+        base_port: u16,
+    },
+    /// One real instance.
+    Serve {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        /// Address to listen on (also REHABOPS_BIND).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+    /// Load reference data (centres and their capacity) where missing.
+    Seed {
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. The password is asked for (or read from standard input with
+    /// --password-stdin); no default password is ever created.
+    Add {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// intake_clerk, doctor, nurse, dispenser, vocational_trainer, labour_supervisor,
+        /// director, department_monitor or administrator.
+        #[arg(long = "user-role")]
+        user_role: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn load(config: Option<&std::path::Path>, args: &InstanceArgs) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(config)?;
+    if let Some(r) = args.role {
+        cfg.role = r;
+        if r == InstanceKind::Department {
+            cfg.centre = None;
+        }
+    }
+    if let Some(c) = &args.centre {
+        cfg.centre = Some(c.clone());
+    }
+    if let Some(u) = &args.database_url {
+        cfg.database_url = u.clone();
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config.as_deref();
+    match cli.command.unwrap_or(Command::Demo {
+        dir: "data/demo".into(),
+        base_port: 8080,
+    }) {
+        Command::Demo { dir, base_port } => {
+            init_tracing(false);
+            let handle = demo::start(&dir, Some(base_port)).await?;
+            println!("{}", handle.banner());
+            shutdown_signal().await;
+            println!("Đang dừng… / Shutting down…");
+            handle.stop().await;
+            Ok(())
+        }
+        Command::Serve { instance, bind } => {
+            let mut cfg = load(config, &instance)?;
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            init_tracing(cfg.log_format == "json");
+            let cfg = Arc::new(cfg);
+            let (conn, inst) = app::prepare(&cfg).await?;
+            let (router, state) = app::router(cfg.clone(), conn, inst);
+            let listener = tokio::net::TcpListener::bind(cfg.bind)
+                .await
+                .with_context(|| format!("cannot listen on {}", cfg.bind))?;
+            tracing::info!(bind = %cfg.bind, role = cfg.role.as_str(), centre = ?cfg.centre, "rehabops serving");
+            app::serve(listener, router, state, shutdown_signal()).await
+        }
+        Command::Migrate { instance } => {
+            init_tracing(false);
+            let cfg = load(config, &instance)?;
+            let conn = db::connect(&cfg.database_url).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { instance } => {
+            init_tracing(false);
+            let cfg = load(config, &instance)?;
+            let conn = db::connect(&cfg.database_url).await?;
+            db::migrate(&conn).await?;
+            let txn = db::begin_write(&conn).await?;
+            let n = seed::reference(&txn)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            txn.commit().await?;
+            println!("{n} centre(s) added");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    instance,
+                    username,
+                    full_name,
+                    user_role,
+                    password_stdin,
+                },
+        } => {
+            init_tracing(false);
+            let cfg = load(config, &instance)?;
+            let (conn, inst) = app::prepare(&cfg).await?;
+            let password = read_password(password_stdin)?;
+            let form = NewUserForm {
+                username,
+                full_name,
+                role: user_role,
+                password: password.clone(),
+                password_confirm: password,
+            };
+            let txn = db::begin_write(&conn).await?;
+            match users::create(&txn, &Actor::system("cli"), inst.kind, &form).await {
+                Ok(u) => {
+                    txn.commit().await?;
+                    println!("account {} ({}) created", u.username, u.role);
+                    Ok(())
+                }
+                Err(crate::error::AppError::Invalid(errors)) => {
+                    let cat = crate::i18n::Lang::En.catalog();
+                    let msgs: Vec<String> = errors
+                        .0
+                        .iter()
+                        .map(|(f, k)| format!("{f}: {}", cat.t(k)))
+                        .collect();
+                    anyhow::bail!("account not created:\n  {}", msgs.join("\n  "))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        Ok(s.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        let p = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(p == again, "the two passwords differ");
+        Ok(p)
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,138 @@
+//! `rehabops demo`: the department and the seven centres in one process, each with its
+//! own SQLite file, migrated and seeded on first run and reused afterwards.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, InstanceKind};
+use crate::{app, db, seed};
+
+pub struct DemoInstance {
+    pub label: String,
+    pub kind: InstanceKind,
+    pub centre: Option<String>,
+    pub addr: SocketAddr,
+}
+
+pub struct DemoHandle {
+    pub instances: Vec<DemoInstance>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts the eight instances. `base_port` None binds every instance to a free port
+/// (tests); otherwise the department takes `base_port` and centres the next seven.
+pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHandle> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut plan: Vec<(InstanceKind, Option<String>, String)> =
+        vec![(InstanceKind::Department, None, "department".to_owned())];
+    for c in seed::centres().map_err(|e| anyhow::anyhow!("{e}"))? {
+        plan.push((
+            InstanceKind::Centre,
+            Some(c.code.clone()),
+            c.short_name.clone(),
+        ));
+    }
+    let (stop, stop_rx) = watch::channel(false);
+    let mut instances = Vec::new();
+    let mut tasks = Vec::new();
+    for (i, (kind, centre, label)) in plan.into_iter().enumerate() {
+        let file = dir.join(format!(
+            "{}.db",
+            centre.as_deref().unwrap_or("department").to_lowercase()
+        ));
+        let port = base_port.map_or(0, |p| p + i as u16);
+        let cfg = Config {
+            role: kind,
+            centre: centre.clone(),
+            database_url: format!("sqlite://{}?mode=rwc", file.display()),
+            bind: SocketAddr::from(([127, 0, 0, 1], port)),
+            demo: true,
+            ..Config::default()
+        };
+        let cfg = Arc::new(cfg);
+        let (conn, inst) = app::prepare(&cfg).await?;
+        let txn = db::begin_write(&conn).await?;
+        seed::demo_accounts(&txn, kind)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        txn.commit().await?;
+        let (router, state) = app::router(cfg.clone(), conn, inst);
+        let listener = tokio::net::TcpListener::bind(cfg.bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (is another demo running?)", cfg.bind))?;
+        let addr = listener.local_addr()?;
+        let mut rx = stop_rx.clone();
+        tasks.push(tokio::spawn(app::serve(
+            listener,
+            router,
+            state,
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            },
+        )));
+        instances.push(DemoInstance {
+            label,
+            kind,
+            centre,
+            addr,
+        });
+    }
+    Ok(DemoHandle {
+        instances,
+        stop,
+        tasks,
+    })
+}
+
+impl DemoHandle {
+    /// What the demo prints: each URL and the demo accounts.
+    pub fn banner(&self) -> String {
+        let password = seed::demo_users().map(|d| d.password).unwrap_or_default();
+        let users = seed::demo_users().ok();
+        let names = |kind| {
+            users
+                .as_ref()
+                .map(|u| {
+                    u.for_instance(kind)
+                        .iter()
+                        .map(|x| format!("{} ({})", x.username, x.role))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        };
+        let mut s = String::from("\nrehabops demo — 1 department + 7 centres (SQLite)\n\n");
+        for i in &self.instances {
+            s.push_str(&format!(
+                "  {:<12} {:<6} http://{}\n",
+                i.label,
+                i.centre.as_deref().unwrap_or("—"),
+                i.addr
+            ));
+        }
+        s.push_str(&format!(
+            "\nDemo accounts (password for all: {password}):\n  department: {}\n  each centre: {}\n\nCtrl-C to stop.\n",
+            names(InstanceKind::Department),
+            names(InstanceKind::Centre)
+        ));
+        s
+    }
+
+    /// Stops every instance and waits for them to finish their requests.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            match t.await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "demo instance stopped with an error"),
+                Err(e) => tracing::warn!(error = %e, "demo instance task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
+    }
+}

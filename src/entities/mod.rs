@@ -1,0 +1,10 @@
+//! SeaORM entities for every table. They live together because relations cross areas;
+//! behaviour lives in the areas' services, not here.
+
+pub mod api_token;
+pub mod app_user;
+pub mod audit_log;
+pub mod centre;
+pub mod centre_capacity;
+pub mod instance_info;
+pub mod session;

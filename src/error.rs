@@ -1,0 +1,131 @@
+//! The application's one error type, mapped once to HTTP. Handlers and services return
+//! `AppError`; the response carries an [`ErrorInfo`] that the web layer renders as a
+//! page (in the user's language) or as JSON for `/api/…`.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sea_orm::{DbErr, SqlErr};
+
+/// Field name → catalogue key of the message shown beside it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn add(&mut self, field: &'static str, key: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| key.into());
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `Err(Invalid)` when any field failed.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("request refused: missing or wrong CSRF token")]
+    Csrf,
+    /// Malformed request; the key names the message.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// User input broke one or more rules; each field names its message.
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldErrors),
+    /// The request conflicts with the current state (a duplicate, a stale form).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("internal: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn invalid(field: &'static str, key: impl Into<String>) -> AppError {
+        let mut e = FieldErrors::new();
+        e.add(field, key);
+        AppError::Invalid(e)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Catalogue key of the message the user reads.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error.not_found",
+            AppError::Unauthenticated => "error.unauthenticated",
+            AppError::Forbidden => "error.forbidden",
+            AppError::Csrf => "error.csrf",
+            AppError::BadRequest(k) | AppError::Conflict(k) => k,
+            AppError::Invalid(_) => "error.invalid",
+            AppError::Db(e) if is_unique_violation(e) => "error.duplicate",
+            AppError::Db(_) | AppError::Internal(_) => "error.internal",
+        }
+    }
+}
+
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// What the web layer needs to render an error; put in the response's extensions.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub key: &'static str,
+    pub fields: FieldErrors,
+    /// Internal detail, for the log only; never shown.
+    pub detail: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = status.is_server_error().then(|| self.to_string());
+        let info = ErrorInfo {
+            status,
+            key: self.message_key(),
+            fields: match self {
+                AppError::Invalid(f) => f,
+                _ => FieldErrors::new(),
+            },
+            detail,
+        };
+        let mut resp = status.into_response();
+        resp.extensions_mut().insert(info);
+        resp
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

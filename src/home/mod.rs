@@ -1,0 +1,106 @@
+//! The home page: what each role needs first when they sign in.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+
+use crate::admin::audit_view::AuditRow;
+use crate::auth::{Access, Permission, Routes, role_has};
+use crate::centres::capacity::{self, CentreFigures, Totals};
+use crate::entities::{app_user, audit_log};
+use crate::error::AppResult;
+use crate::i18n::{format_datetime, today_hanoi};
+use crate::state::AppState;
+use crate::web::{NavItem, PageCtx};
+
+pub fn routes() -> Routes<AppState> {
+    Routes::new().get("/", Access::Public, home)
+}
+
+pub const NAV: &[NavItem] = &[NavItem {
+    href: "/",
+    key: "nav.home",
+}];
+
+#[derive(Default)]
+pub struct AccountStats {
+    pub active: i64,
+    pub inactive: i64,
+    pub locked: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home/home.html")]
+pub struct HomePage {
+    pub ctx: PageCtx,
+    pub today: String,
+    /// This centre's figures (centre instances).
+    pub own: Option<CentreFigures>,
+    /// Every open centre (department instance).
+    pub centres: Vec<CentreFigures>,
+    pub totals: Totals,
+    pub recent: Vec<AuditRow>,
+    pub accounts: Option<AccountStats>,
+    /// Links to the areas this role may open, other than home.
+    pub shortcuts: Vec<NavItem>,
+}
+
+async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+    let Some(user) = ctx.user.clone() else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let today = today_hanoi();
+    let own = match &st.instance.centre {
+        Some(c) => capacity::for_centre_on(&st.db, &c.code, today).await?,
+        None => None,
+    };
+    let centres = if st.instance.centre.is_none() {
+        capacity::open_centres_on(&st.db, today).await?
+    } else {
+        Vec::new()
+    };
+    let totals = Totals::of(&centres);
+    let recent = if role_has(user.role, Permission::ViewAudit) {
+        audit_log::Entity::find()
+            .order_by_desc(audit_log::COLUMN.id)
+            .limit(10)
+            .all(&st.db)
+            .await?
+            .into_iter()
+            .map(|e| AuditRow {
+                at: format_datetime(e.at),
+                entry: e,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let accounts = if role_has(user.role, Permission::ManageUsers) {
+        let now = chrono::Utc::now();
+        let users = app_user::Entity::find().all(&st.db).await?;
+        Some(AccountStats {
+            active: users.iter().filter(|u| u.active).count() as i64,
+            inactive: users.iter().filter(|u| !u.active).count() as i64,
+            locked: users
+                .iter()
+                .filter(|u| u.locked_until.is_some_and(|t| t > now))
+                .count() as i64,
+        })
+    } else {
+        None
+    };
+    let shortcuts = ctx.nav.iter().filter(|n| n.href != "/").cloned().collect();
+    Ok(HomePage {
+        today: ctx.cat.date(today),
+        ctx,
+        own,
+        centres,
+        totals,
+        recent,
+        accounts,
+        shortcuts,
+    }
+    .into_response())
+}

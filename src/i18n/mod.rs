@@ -1,0 +1,342 @@
+//! The one string catalogue (Vietnamese by default, English as the switch) and the
+//! formats users read: dates dd/mm/yyyy, times in Hanoi time, grouped numbers.
+//!
+//! Catalogues are TOML files under `assets/i18n/`, compiled into the binary. Keys are
+//! dotted (`login.title`); values may hold `{name}` placeholders. A test checks that both
+//! languages have the same keys and that every key used in code and templates exists.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .filter_map(|tag| Lang::parse(tag.trim().split('-').next().unwrap_or_default()))
+            .next()
+    }
+
+    pub fn catalog(self) -> &'static Catalog {
+        static VI: OnceLock<Catalog> = OnceLock::new();
+        static EN: OnceLock<Catalog> = OnceLock::new();
+        match self {
+            Lang::Vi => VI.get_or_init(|| Catalog::parse(Lang::Vi, VI_TOML)),
+            Lang::En => EN.get_or_init(|| Catalog::parse(Lang::En, EN_TOML)),
+        }
+    }
+}
+
+const VI_TOML: &str = include_str!("../../assets/i18n/vi.toml");
+const EN_TOML: &str = include_str!("../../assets/i18n/en.toml");
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub lang: Lang,
+    entries: BTreeMap<String, String>,
+}
+
+impl Catalog {
+    fn parse(lang: Lang, src: &str) -> Catalog {
+        // The catalogues are compiled in and checked by tests; a broken file is a build
+        // defect, caught before release.
+        let table: toml::Table = match toml::from_str(src) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(lang = lang.code(), error = %e, "string catalogue does not parse");
+                toml::Table::new()
+            }
+        };
+        let mut entries = BTreeMap::new();
+        flatten("", &table, &mut entries);
+        Catalog { lang, entries }
+    }
+
+    /// The text for `key`; the key itself (and a log line) when it is missing.
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        match self.entries.get(key) {
+            Some(v) => v,
+            None => {
+                tracing::warn!(lang = self.lang.code(), key, "missing catalogue key");
+                key
+            }
+        }
+    }
+
+    /// The text for `key` with `{name}` replaced by `value`.
+    pub fn t1(&self, key: &str, name: &str, value: impl Display) -> String {
+        self.t(key)
+            .replace(&format!("{{{name}}}"), &value.to_string())
+    }
+
+    /// The text for `key` with two placeholders replaced.
+    pub fn t2(&self, key: &str, n1: &str, v1: impl Display, n2: &str, v2: impl Display) -> String {
+        self.t(key)
+            .replace(&format!("{{{n1}}}"), &v1.to_string())
+            .replace(&format!("{{{n2}}}"), &v2.to_string())
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// A whole number with the language's digit grouping: 2.773 in Vietnamese,
+    /// 2,773 in English.
+    pub fn number(&self, n: i64) -> String {
+        group_digits(n, if self.lang == Lang::Vi { '.' } else { ',' })
+    }
+
+    /// A percentage with one decimal: 76,5% in Vietnamese, 76.5% in English.
+    pub fn percent(&self, value: f64) -> String {
+        let s = format!("{value:.1}");
+        if self.lang == Lang::Vi {
+            format!("{}%", s.replace('.', ","))
+        } else {
+            format!("{s}%")
+        }
+    }
+
+    pub fn date(&self, d: NaiveDate) -> String {
+        format_date(d)
+    }
+
+    pub fn datetime(&self, t: DateTime<Utc>) -> String {
+        format_datetime(t)
+    }
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+pub fn group_digits(n: i64, sep: char) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Vietnam keeps UTC+7 all year (no daylight saving).
+pub fn hanoi_offset() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+/// dd/mm/yyyy.
+pub fn format_date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// dd/mm/yyyy HH:MM in Hanoi time.
+pub fn format_datetime(t: DateTime<Utc>) -> String {
+    t.with_timezone(&hanoi_offset())
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// Today's date in Hanoi.
+pub fn today_hanoi() -> NaiveDate {
+    Utc::now().with_timezone(&hanoi_offset()).date_naive()
+}
+
+/// Parses dd/mm/yyyy (also accepting d/m/yyyy and the ISO yyyy-mm-dd that date inputs
+/// send).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
+}
+
+/// Lower-case, diacritics removed, đ → d: the form Vietnamese names are searched in
+/// ("nguyen van an" finds "Nguyễn Văn An").
+pub fn fold_for_search(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_grouping_uses_dots() {
+        assert_eq!(group_digits(2773, '.'), "2.773");
+        assert_eq!(group_digits(7650, '.'), "7.650");
+        assert_eq!(group_digits(1_234_567, '.'), "1.234.567");
+        assert_eq!(group_digits(-3624, '.'), "-3.624");
+        assert_eq!(group_digits(999, '.'), "999");
+        assert_eq!(Lang::En.catalog().number(3624), "3,624");
+        assert_eq!(Lang::Vi.catalog().percent(76.54), "76,5%");
+    }
+
+    #[test]
+    fn dates_are_day_month_year() {
+        let d = NaiveDate::from_ymd_opt(2023, 12, 14).unwrap();
+        assert_eq!(format_date(d), "14/12/2023");
+        assert_eq!(parse_date("14/12/2023"), Some(d));
+        assert_eq!(parse_date("2023-12-14"), Some(d));
+        assert_eq!(parse_date("31/02/2023"), None);
+        let t = DateTime::parse_from_rfc3339("2026-11-23T17:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(format_datetime(t), "24/11/2026 00:30");
+    }
+
+    #[test]
+    fn search_folding_ignores_diacritics_and_case() {
+        assert_eq!(fold_for_search("Nguyễn Văn  An"), "nguyen van an");
+        assert_eq!(fold_for_search("ĐẶNG Thị Đào"), "dang thi dao");
+    }
+
+    #[test]
+    fn accept_language_picks_first_supported() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr,vi;q=0.8"), Some(Lang::Vi));
+        assert_eq!(Lang::from_accept_language("fr"), None);
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let vi: Vec<_> = Lang::Vi.catalog().keys().collect();
+        let en: Vec<_> = Lang::En.catalog().keys().collect();
+        assert!(vi.len() > 50, "catalogue did not load: {} keys", vi.len());
+        let missing_en: Vec<_> = vi.iter().filter(|k| !en.contains(k)).collect();
+        let missing_vi: Vec<_> = en.iter().filter(|k| !vi.contains(k)).collect();
+        assert!(
+            missing_en.is_empty(),
+            "keys missing in en.toml: {missing_en:?}"
+        );
+        assert!(
+            missing_vi.is_empty(),
+            "keys missing in vi.toml: {missing_vi:?}"
+        );
+    }
+
+    /// Every `t("…")`, `t1("…"`, `t2("…"` and `key: "…"` literal in src/ and templates/
+    /// names a key that exists.
+    #[test]
+    fn every_key_used_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        collect(&root.join("src"), &mut files);
+        collect(&root.join("templates"), &mut files);
+        let cat = Lang::Vi.catalog();
+        let mut missing = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            for key in used_keys(&text) {
+                if !cat.has(&key) {
+                    missing.push(format!("{}: {key}", f.display()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogue: {missing:#?}"
+        );
+    }
+
+    fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    collect(&p, out);
+                } else if matches!(p.extension().and_then(|e| e.to_str()), Some("rs" | "html")) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+
+    fn used_keys(text: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for pat in ["t(\"", "t1(\"", "t2(\"", "key: \"", "msg!(\""] {
+            let mut rest = text;
+            while let Some(i) = rest.find(pat) {
+                let after = &rest[i + pat.len()..];
+                let end = after.find('"').unwrap_or(0);
+                let key = &after[..end];
+                // Only dotted, lower-case identifiers are catalogue keys.
+                if key.contains('.')
+                    && key.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
+                    })
+                {
+                    keys.push(key.to_owned());
+                }
+                rest = &after[end..];
+            }
+        }
+        keys
+    }
+}

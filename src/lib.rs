@@ -1,0 +1,26 @@
+//! rehabops: operations system for Hanoi's public drug-rehabilitation centres
+//! (cơ sở cai nghiện ma túy công lập) and the department that oversees them.
+//!
+//! Shared plumbing (config, db, auth, i18n, web, audit, error) knows nothing of the
+//! areas; each area (home, account, admin, centres, …) holds its rules, storage and
+//! routes, and `app` assembles them.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod i18n;
+pub mod openapi;
+pub mod seed;
+pub mod state;
+pub mod web;
+
+pub mod account;
+pub mod admin;
+pub mod centres;
+pub mod home;

@@ -1,0 +1,44 @@
+//! The instance's OpenAPI document, served at `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::{Access, Routes};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "rehabops API", description = "JSON API of a rehabops instance (a centre or the department). \
+        Authenticate with a personal API token (`Authorization: Bearer rho_…`, created on the account page) \
+        or a browser session (state-changing calls then need the `x-csrf-token` header). \
+        Errors are `{error, message, fields, request_id}` with messages in the user's language."),
+    paths(crate::account::api_me, crate::centres::api_list),
+    modifiers(&Security),
+    tags((name = "account", description = "The signed-in user"), (name = "centres", description = "Centres and capacity"))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("rehabops_sid_<instance>"))),
+        );
+    }
+}
+
+pub fn routes() -> Routes<AppState> {
+    Routes::new().get("/api/v1/openapi.json", Access::Public, document)
+}
+
+async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

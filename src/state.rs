@@ -1,0 +1,49 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Policy;
+use crate::config::{Config, InstanceKind};
+use crate::entities::centre;
+use crate::web::NavItem;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cfg: Arc<Config>,
+    pub instance: Arc<Instance>,
+    pub policy: Arc<Policy>,
+    pub nav: Arc<Vec<NavItem>>,
+}
+
+/// Who this instance is.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub kind: InstanceKind,
+    /// The centre this instance runs (centre instances only).
+    pub centre: Option<centre::Model>,
+    pub demo: bool,
+    pub cookies: CookieNames,
+}
+
+/// Cookie names carry the instance so that several instances on one host (the demo)
+/// do not overwrite each other's sessions: browsers share cookies across ports.
+#[derive(Clone, Debug)]
+pub struct CookieNames {
+    pub session: String,
+    pub csrf: String,
+}
+
+impl CookieNames {
+    pub fn for_slug(slug: &str) -> CookieNames {
+        CookieNames {
+            session: format!("rehabops_sid_{slug}"),
+            csrf: format!("rehabops_csrf_{slug}"),
+        }
+    }
+}
+
+/// The language cookie is shared by all instances on a host: one person, one choice.
+pub const LANG_COOKIE: &str = "rehabops_lang";

@@ -1,0 +1,215 @@
+//! Web plumbing shared by every area: the page context each template receives, the
+//! request context middleware, form extraction, the layout's navigation, and the pages
+//! that belong to no area (login, language, health, errors). Knows nothing of areas.
+
+pub mod context;
+pub mod pages;
+
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::audit::Actor;
+use crate::auth::middleware::RequestCtx;
+use crate::auth::{CurrentUser, Role};
+use crate::config::InstanceKind;
+use crate::error::AppError;
+use crate::i18n::{Catalog, Lang};
+use crate::state::AppState;
+
+/// A link in the main navigation; shown only to roles the route policy lets in.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+}
+
+/// Everything the base layout needs; every page struct holds one as `ctx`.
+#[derive(Clone, Debug)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub cat: &'static Catalog,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub instance_name: String,
+    pub instance_kind: InstanceKind,
+    pub demo: bool,
+    pub nav: Vec<NavItem>,
+    pub path: String,
+    /// Catalogue key of a one-time confirmation (`?ok=code` → `flash.code`).
+    pub flash: Option<String>,
+    pub request: RequestCtx,
+}
+
+impl PageCtx {
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.cat.t(key)
+    }
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        self.cat.t1(key, name, value)
+    }
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.cat.t2(key, n1, v1, n2, v2)
+    }
+    pub fn num(&self, n: &i64) -> String {
+        self.cat.number(*n)
+    }
+    pub fn num32(&self, n: &i32) -> String {
+        self.cat.number(i64::from(*n))
+    }
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+    pub fn role_label(&self) -> &str {
+        self.role()
+            .map(|r| self.t(r.label_key()))
+            .unwrap_or_default()
+    }
+    pub fn is_current(&self, href: &str) -> bool {
+        if href == "/" {
+            self.path == "/"
+        } else {
+            self.path == href || self.path.starts_with(&format!("{href}/"))
+        }
+    }
+    pub fn actor(&self) -> Actor {
+        self.request.actor()
+    }
+    pub fn is_department(&self) -> bool {
+        self.instance_kind == InstanceKind::Department
+    }
+    /// The path and query of this page, to come back to after a language switch.
+    pub fn back(&self) -> &str {
+        &self.path
+    }
+}
+
+pub fn instance_name(st: &AppState, cat: &Catalog) -> String {
+    match &st.instance.centre {
+        Some(c) => c.name.clone(),
+        None => st
+            .cfg
+            .department_name
+            .clone()
+            .unwrap_or_else(|| cat.t("instance.department").to_owned()),
+    }
+}
+
+impl PageCtx {
+    /// Builds the page context from what the context middleware resolved.
+    pub fn build(st: &AppState, request: RequestCtx, path: &str, query: Option<&str>) -> PageCtx {
+        let cat = request.lang.catalog();
+        let role = request.user.as_ref().map(|u| u.role);
+        let nav = st
+            .nav
+            .iter()
+            .filter(|n| st.policy.allows_get(role, n.href))
+            .cloned()
+            .collect();
+        let flash = query
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "ok"))
+            .map(|(_, v)| format!("flash.{v}"))
+            .filter(|k| cat.has(k));
+        PageCtx {
+            lang: request.lang,
+            cat,
+            user: request.user.clone(),
+            csrf: request.csrf.clone(),
+            instance_name: instance_name(st, cat),
+            instance_kind: st.instance.kind,
+            demo: st.instance.demo,
+            nav,
+            path: path.to_owned(),
+            flash,
+            request,
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for PageCtx
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let st = AppState::from_ref(state);
+        let request = parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request context missing")))?;
+        Ok(PageCtx::build(
+            &st,
+            request,
+            parts.uri.path(),
+            parts.uri.query(),
+        ))
+    }
+}
+
+/// The signed-in user; refuses anonymous requests. (Routes already require sign-in
+/// through the policy; this gives handlers the user without an `Option`.)
+pub struct User(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .and_then(|c| c.user.clone())
+            .map(User)
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// `application/x-www-form-urlencoded` body. A malformed body is a 400 with a message in
+/// the user's language, not axum's plain-text rejection.
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(e) => {
+                tracing::debug!(error = %e, "form rejected");
+                Err(AppError::BadRequest("error.bad_form"))
+            }
+        }
+    }
+}
+
+/// JSON body for the API, with the same error shape as every other API error.
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(e) => {
+                tracing::debug!(error = %e, "json rejected");
+                Err(AppError::BadRequest("error.bad_json"))
+            }
+        }
+    }
+}

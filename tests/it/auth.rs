@@ -1,0 +1,200 @@
+//! Sign-in, lockout, sessions, CSRF.
+
+use axum::http::StatusCode;
+use rehabops::auth::Role;
+use rehabops::entities::{app_user, audit_log, session};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn login_succeeds_and_shows_the_role_home_page() {
+    let app = TestApp::centre().await;
+    let mut c = app.client();
+    let r = c.login("intake_clerk", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/"));
+    assert!(
+        c.cookies.contains_key("rehabops_sid_cs01"),
+        "session cookie set"
+    );
+    let set_cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
+    let home = c.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    home.assert_contains("Cán bộ tiếp nhận");
+    home.assert_contains("Cơ sở cai nghiện ma túy số 1 Hà Nội");
+    home.assert_contains("1.500"); // design scale with Vietnamese grouping
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_and_keeps_the_user_name() {
+    let app = TestApp::centre().await;
+    let mut c = app.client();
+    let r = c.login("doctor", "not the password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_contains("Tên đăng nhập hoặc mật khẩu không đúng.");
+    r.assert_contains(r#"value="doctor""#);
+    assert!(!c.cookies.contains_key("rehabops_sid_cs01"));
+    // Unknown users read the same as wrong passwords.
+    let r = c.login("nobody", "not the password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.assert_contains("Tên đăng nhập hoặc mật khẩu không đúng.");
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_even_for_the_right_password() {
+    let app = TestApp::centre().await;
+    let mut c = app.client();
+    for _ in 0..4 {
+        let r = c.login("nurse", "wrong password!").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        r.assert_contains("không đúng");
+    }
+    let r = c.login("nurse", "wrong password!").await;
+    r.assert_contains("tạm khóa");
+    let r = c.login("nurse", PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "locked account refuses even the right password"
+    );
+    r.assert_contains("tạm khóa");
+    let locked = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("login.locked"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(locked, 1);
+
+    // An administrator unlocks; the right password works again.
+    let mut admin = app.login_as(Role::Administrator).await;
+    let nurse = app_user::Entity::find()
+        .filter(app_user::COLUMN.username.eq("nurse"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let users = admin.get("/admin/users").await;
+    users.assert_contains("Tạm khóa");
+    let r = admin
+        .post_form(&format!("/admin/users/{}/unlock", nurse.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = c.login("nurse", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn login_rotates_the_session_and_logout_ends_it() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::Director).await;
+    let first = c.cookies["rehabops_sid_cs01"].clone();
+    let r = c.login("director", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let second = c.cookies["rehabops_sid_cs01"].clone();
+    assert_ne!(first, second, "a new session id at every login");
+    assert_eq!(
+        session::Entity::find().count(app.db()).await.unwrap(),
+        1,
+        "the old session is gone"
+    );
+
+    let r = c.post_form("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(session::Entity::find().count(app.db()).await.unwrap(), 0);
+    // The old cookie no longer signs anyone in.
+    c.cookies.insert("rehabops_sid_cs01".into(), second);
+    let r = c.get("/centres").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/login?next=%2Fcentres"));
+}
+
+#[tokio::test]
+async fn state_changing_requests_without_the_csrf_token_are_refused() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::Administrator).await;
+    // No token at all.
+    let r = c
+        .post_form_raw(
+            "/admin/users",
+            &[
+                ("username", "newuser"),
+                ("full_name", "X"),
+                ("role", "nurse"),
+                ("password", "long enough pw"),
+                ("password_confirm", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_contains("Biểu mẫu đã hết hạn");
+    // A wrong token.
+    let r = c
+        .post_form_raw(
+            "/admin/users",
+            &[("_csrf", "0000"), ("username", "newuser")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A cross-site origin, even with the right token.
+    let token = c.csrf();
+    c.headers
+        .push(("origin".into(), "http://evil.example".into()));
+    let r = c
+        .post_form_raw(
+            "/admin/users",
+            &[("_csrf", token.as_str()), ("username", "newuser")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    c.headers.clear();
+    let created = app_user::Entity::find()
+        .filter(app_user::COLUMN.username.eq("newuser"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(created, 0, "nothing was written");
+    // Login itself needs the token too (login CSRF).
+    let mut fresh = app.client();
+    fresh.get("/login").await;
+    let r = fresh
+        .post_form_raw(
+            "/login",
+            &[("username", "director"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_translated_404() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::Nurse).await;
+    let r = c.get("/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_contains("Không tìm thấy trang");
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::department().await;
+    let mut c = app.client();
+    let r = c.get("/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+    let r = c.get("/readyz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
+    assert!(
+        r.headers.get("x-request-id").is_some(),
+        "every response carries a request id"
+    );
+}

@@ -1,0 +1,316 @@
+//! Test harness: `TestApp::spawn` builds an instance on a fresh database with one
+//! account per role; `Client` drives it like a browser (cookies, CSRF token).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use rehabops::admin::users::{self, NewUser};
+use rehabops::audit::Actor;
+use rehabops::auth::Role;
+use rehabops::config::{Config, InstanceKind};
+use rehabops::state::AppState;
+use rehabops::{app, db};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "test-password-1";
+
+/// argon2 is slow by design: hash the shared test password once per test binary.
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| rehabops::auth::password::hash_blocking(PASSWORD).expect("hash"))
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// Drops the test's PostgreSQL schema when the test ends (pass or fail).
+pub struct SchemaGuard {
+    url: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let schema = self.schema.clone();
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(c) = Database::connect(&url).await {
+                    let _ = c
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fresh, empty database: in-memory SQLite, or a new schema on PostgreSQL.
+pub async fn fresh_db() -> (DatabaseConnection, Option<SchemaGuard>) {
+    match postgres_url() {
+        Some(url) => {
+            let schema = format!(
+                "t_{}",
+                rehabops::auth::session::random_hex(8).expect("random")
+            );
+            let admin = Database::connect(&url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .expect("create schema");
+            admin.close().await.ok();
+            let conn = db::connect_with_schema(&url, &schema)
+                .await
+                .expect("connect with schema");
+            (conn, Some(SchemaGuard { url, schema }))
+        }
+        None => (
+            db::connect("sqlite::memory:").await.expect("sqlite memory"),
+            None,
+        ),
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _guard: Option<SchemaGuard>,
+}
+
+pub fn test_config(kind: InstanceKind) -> Config {
+    Config {
+        role: kind,
+        centre: (kind == InstanceKind::Centre).then(|| "CS01".to_owned()),
+        database_url: String::new(),
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    pub async fn centre() -> TestApp {
+        Self::spawn(InstanceKind::Centre).await
+    }
+
+    pub async fn department() -> TestApp {
+        Self::spawn(InstanceKind::Department).await
+    }
+
+    /// Migrated, seeded with reference data, one account per role (user name = role code).
+    pub async fn spawn(kind: InstanceKind) -> TestApp {
+        Self::spawn_with(test_config(kind)).await
+    }
+
+    pub async fn spawn_with(cfg: Config) -> TestApp {
+        let kind = cfg.role;
+        let (conn, guard) = fresh_db().await;
+        let (conn, instance) = app::prepare_with(&cfg, conn)
+            .await
+            .expect("prepare instance");
+        for role in Role::for_instance(kind) {
+            users::insert_with_hash(
+                &conn,
+                &Actor::system("test"),
+                kind,
+                NewUser {
+                    username: role.as_str().to_owned(),
+                    full_name: format!("Test {}", role.as_str()),
+                    role,
+                },
+                password_hash().to_owned(),
+            )
+            .await
+            .expect("test user");
+        }
+        let (router, state) = app::router(Arc::new(cfg), conn, instance);
+        TestApp {
+            router,
+            state,
+            _guard: guard,
+        }
+    }
+
+    pub fn client(&self) -> Client<'_> {
+        Client {
+            app: self,
+            cookies: BTreeMap::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A client already signed in as the account of `role`.
+    pub async fn login_as(&self, role: Role) -> Client<'_> {
+        let mut c = self.client();
+        let r = c.login(role.as_str(), PASSWORD).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login as {role:?}: {}",
+            r.body
+        );
+        c
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    /// Asserts the body contains `needle`, showing the page when it does not.
+    #[track_caller]
+    pub fn assert_contains(&self, needle: &str) {
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in:\n{}",
+            self.body
+        );
+    }
+}
+
+/// A browser-like client: keeps cookies, sends the CSRF token with forms.
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub cookies: BTreeMap<String, String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Client<'_> {
+    pub fn csrf(&self) -> String {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k.starts_with("rehabops_csrf_"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Resp {
+        let resp = self
+            .app
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or_default();
+            let pair = s.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = pair.split_once('=') {
+                let removal = s.contains("Max-Age=0") || v.is_empty();
+                if removal {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> axum::http::request::Builder {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost");
+        if !cookie.is_empty() {
+            b = b.header(header::COOKIE, cookie);
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        b
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = self
+            .request(Method::GET, path)
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Makes sure a CSRF cookie exists (as a browser would after any page view).
+    pub async fn ensure_csrf(&mut self) {
+        if self.csrf().is_empty() {
+            self.get("/healthz").await;
+        }
+    }
+
+    /// Posts a form with the CSRF token, as our pages do.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        self.ensure_csrf().await;
+        let token = self.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        let req = self
+            .request(Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Resp {
+        self.get("/login").await;
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}

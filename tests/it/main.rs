@@ -1,0 +1,13 @@
+//! Integration tests: the real router, in process, on a fresh database per test
+//! (in-memory SQLite, or a fresh PostgreSQL schema when TEST_DATABASE_URL is set).
+//! One test binary on purpose: every extra binary is another link on two cores.
+
+mod helpers;
+
+mod access;
+mod account;
+mod admin;
+mod auth;
+mod demo;
+mod i18n;
+mod migrations;
