@@ -184,13 +184,24 @@ where
 {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(Form(v)),
+        let pairs = match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(p)) => p,
             Err(e) => {
                 tracing::debug!(error = %e, "form rejected");
-                Err(AppError::BadRequest("error.bad_form"))
+                return Err(AppError::BadRequest("error.bad_form"));
             }
-        }
+        };
+        // Vietnamese keyboards send composed or decomposed text; store one form (NFC)
+        // so that search, duplicates and PDFs behave the same for both.
+        let pairs: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k, nfc(&v))).collect();
+        let encoded = serde_urlencoded::to_string(&pairs)
+            .map_err(|_| AppError::BadRequest("error.bad_form"))?;
+        serde_urlencoded::from_str::<T>(&encoded)
+            .map(Form)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "form rejected");
+                AppError::BadRequest("error.bad_form")
+            })
     }
 }
 
@@ -204,12 +215,32 @@ where
 {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
+        let mut value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
             Err(e) => {
                 tracing::debug!(error = %e, "json rejected");
-                Err(AppError::BadRequest("error.bad_json"))
+                return Err(AppError::BadRequest("error.bad_json"));
             }
-        }
+        };
+        nfc_json(&mut value);
+        serde_json::from_value(value).map(Json).map_err(|e| {
+            tracing::debug!(error = %e, "json rejected");
+            AppError::BadRequest("error.bad_json")
+        })
+    }
+}
+
+/// Unicode NFC (composed) form of user text.
+pub fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}
+
+fn nfc_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => *s = nfc(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(nfc_json),
+        serde_json::Value::Object(o) => o.values_mut().for_each(nfc_json),
+        _ => {}
     }
 }
