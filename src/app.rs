@@ -24,22 +24,30 @@ use crate::entities::{centre, instance_info};
 use crate::state::{AppState, CookieNames, Instance};
 use crate::web::NavItem;
 use crate::web::context::{context, not_found};
-use crate::{account, admin, centres, db, home, openapi, seed, web};
+use crate::{account, admin, centres, db, home, intake, openapi, seed, web};
 
 /// Every area's routes. An area that exists on one kind of instance only is added
 /// here under that condition.
-fn all_routes(_kind: InstanceKind) -> Routes<AppState> {
-    web::pages::routes()
+fn all_routes(kind: InstanceKind) -> Routes<AppState> {
+    let common = web::pages::routes()
         .merge(home::routes())
         .merge(account::routes())
         .merge(admin::routes())
         .merge(centres::routes())
-        .merge(openapi::routes())
+        .merge(openapi::routes());
+    match kind {
+        // Residents exist only at centres; the department never holds personal data.
+        InstanceKind::Centre => common.merge(intake::routes()),
+        InstanceKind::Department => common,
+    }
 }
 
 /// The main navigation, in order; each link shows only to roles its route admits.
-fn navigation(_kind: InstanceKind) -> Vec<NavItem> {
-    [home::NAV, centres::NAV, admin::NAV].concat()
+fn navigation(kind: InstanceKind) -> Vec<NavItem> {
+    match kind {
+        InstanceKind::Centre => [home::NAV, intake::NAV, centres::NAV, admin::NAV].concat(),
+        InstanceKind::Department => [home::NAV, centres::NAV, admin::NAV].concat(),
+    }
 }
 
 /// Connects, migrates (if configured), seeds reference data when missing, and checks

@@ -211,7 +211,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let msgs: Vec<String> = errors
                         .0
                         .iter()
-                        .map(|(f, k)| format!("{f}: {}", cat.t(k)))
+                        .map(|(f, m)| format!("{f}: {}", m.render(cat)))
                         .collect();
                     anyhow::bail!("account not created:\n  {}", msgs.join("\n  "))
                 }

@@ -64,6 +64,9 @@ pub struct Config {
     /// Demo mode: set only by `rehabops demo`; never read from a file.
     #[serde(skip)]
     pub demo: bool,
+    /// A fixed "today" (tests only; never read from a file or the environment).
+    #[serde(skip)]
+    pub fixed_today: Option<chrono::NaiveDate>,
 }
 
 impl Default for Config {
@@ -85,6 +88,7 @@ impl Default for Config {
             log_format: "text".into(),
             max_body_bytes: 8 * 1024 * 1024,
             demo: false,
+            fixed_today: None,
         }
     }
 }

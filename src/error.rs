@@ -8,19 +8,67 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::{DbErr, SqlErr};
 
-/// Field name → catalogue key of the message shown beside it.
+/// A message for the user: a catalogue key and the values of its `{placeholders}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub BTreeMap<&'static str, String>);
+pub struct Msg {
+    pub key: String,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    pub fn new(key: impl Into<String>) -> Msg {
+        Msg {
+            key: key.into(),
+            args: Vec::new(),
+        }
+    }
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Msg {
+        self.args.push((name, value.to_string()));
+        self
+    }
+    /// The message in the catalogue's language.
+    pub fn render(&self, cat: &crate::i18n::Catalog) -> String {
+        let mut s = cat.t(&self.key).to_owned();
+        for (name, value) in &self.args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        s
+    }
+}
+
+impl From<&str> for Msg {
+    fn from(key: &str) -> Msg {
+        Msg::new(key)
+    }
+}
+
+impl From<String> for Msg {
+    fn from(key: String) -> Msg {
+        Msg::new(key)
+    }
+}
+
+/// Field name → the message shown beside it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<&'static str, Msg>);
 
 impl FieldErrors {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn add(&mut self, field: &'static str, key: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| key.into());
+    /// Records the first error of a field (later ones for the same field are dropped).
+    pub fn add(&mut self, field: &'static str, msg: impl Into<Msg>) {
+        self.0.entry(field).or_insert_with(|| msg.into());
     }
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+    pub fn get(&self, field: &str) -> Option<&Msg> {
+        self.0.get(field)
+    }
+    /// Catalogue key of a field's error (tests and rules).
+    pub fn key(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(|m| m.key.as_str())
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -61,7 +109,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: &'static str, key: impl Into<String>) -> AppError {
+    pub fn invalid(field: &'static str, key: impl Into<Msg>) -> AppError {
         let mut e = FieldErrors::new();
         e.add(field, key);
         AppError::Invalid(e)

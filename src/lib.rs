@@ -24,3 +24,4 @@ pub mod account;
 pub mod admin;
 pub mod centres;
 pub mod home;
+pub mod intake;

@@ -13,9 +13,22 @@ use crate::state::AppState;
         Authenticate with a personal API token (`Authorization: Bearer rho_…`, created on the account page) \
         or a browser session (state-changing calls then need the `x-csrf-token` header). \
         Errors are `{error, message, fields, request_id}` with messages in the user's language."),
-    paths(crate::account::api_me, crate::centres::api_list),
+    paths(
+        crate::account::api_me,
+        crate::centres::api_list,
+        crate::intake::api::list,
+        crate::intake::api::create,
+        crate::intake::api::show,
+        crate::intake::api::admit,
+        crate::intake::api::record_event,
+        crate::intake::api::release,
+    ),
     modifiers(&Security),
-    tags((name = "account", description = "The signed-in user"), (name = "centres", description = "Centres and capacity"))
+    tags(
+        (name = "account", description = "The signed-in user"),
+        (name = "centres", description = "Centres and capacity"),
+        (name = "intake", description = "Residents, admissions, movements and releases (centre instances only)")
+    )
 )]
 pub struct ApiDoc;
 

@@ -10,11 +10,78 @@ use crate::admin::users::{self, NewUser};
 use crate::audit::{self, Actor};
 use crate::auth::Role;
 use crate::config::InstanceKind;
-use crate::entities::{app_user, centre, centre_capacity};
+use crate::entities::{app_user, centre, centre_capacity, legal_rule};
 use crate::error::{AppError, AppResult};
 
 const CENTRES_TOML: &str = include_str!("../seed/centres.toml");
 const DEMO_USERS_TOML: &str = include_str!("../seed/demo_users.toml");
+const LEGAL_RULES_TOML: &str = include_str!("../seed/legal_rules.toml");
+
+#[derive(Debug, Deserialize)]
+pub struct RuleSeed {
+    pub regime_code: String,
+    pub regime_name: String,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    pub admission_type: String,
+    pub min_age: i32,
+    pub max_age: Option<i32>,
+    pub first_term: Option<[i32; 2]>,
+    pub repeat_term: Option<[i32; 2]>,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleFile {
+    rule: Vec<RuleSeed>,
+}
+
+pub fn legal_rules() -> AppResult<Vec<RuleSeed>> {
+    let f: RuleFile = toml::from_str(LEGAL_RULES_TOML)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("seed/legal_rules.toml: {e}")))?;
+    Ok(f.rule)
+}
+
+/// Loads the legal rules when the table is empty (an administrator's later changes are
+/// never overwritten).
+async fn seed_legal_rules<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
+    if legal_rule::Entity::find().one(conn).await?.is_some() {
+        return Ok(0);
+    }
+    let rules = legal_rules()?;
+    let n = rules.len();
+    for r in rules {
+        let row = legal_rule::ActiveModel {
+            regime_code: Set(r.regime_code),
+            regime_name: Set(r.regime_name),
+            effective_from: Set(r.effective_from),
+            effective_to: Set(r.effective_to),
+            admission_type: Set(r.admission_type),
+            min_age: Set(r.min_age),
+            max_age: Set(r.max_age),
+            first_term_min: Set(r.first_term.map(|t| t[0])),
+            first_term_max: Set(r.first_term.map(|t| t[1])),
+            repeat_term_min: Set(r.repeat_term.map(|t| t[0])),
+            repeat_term_max: Set(r.repeat_term.map(|t| t[1])),
+            source: Set(r.source),
+            updated_at: Set(Utc::now()),
+            updated_by: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        audit::record(
+            conn,
+            &Actor::system("seed"),
+            "legal_rule.create",
+            "legal_rule",
+            row.id,
+            json!({ "regime": row.regime_code, "type": row.admission_type }),
+        )
+        .await?;
+    }
+    Ok(n)
+}
 
 #[derive(Debug, Deserialize)]
 pub struct CentreSeed {
@@ -91,6 +158,7 @@ pub async fn reference<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
         .await?;
         added += 1;
     }
+    seed_legal_rules(conn).await?;
     Ok(added)
 }
 

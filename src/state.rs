@@ -18,6 +18,15 @@ pub struct AppState {
     pub nav: Arc<Vec<NavItem>>,
 }
 
+impl AppState {
+    /// Today's date in Hanoi (or the fixed date tests set).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.cfg
+            .fixed_today
+            .unwrap_or_else(crate::i18n::today_hanoi)
+    }
+}
+
 /// Who this instance is.
 #[derive(Clone, Debug)]
 pub struct Instance {

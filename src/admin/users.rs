@@ -286,16 +286,16 @@ mod tests {
     #[test]
     fn each_rule_names_its_field() {
         let e = validate(&form("a", "", "short", "short"), InstanceKind::Centre).unwrap_err();
-        assert_eq!(e.get("username"), Some("error.username_length"));
-        assert_eq!(e.get("role"), Some("error.required"));
-        assert_eq!(e.get("password"), Some("error.password_too_short"));
+        assert_eq!(e.key("username"), Some("error.username_length"));
+        assert_eq!(e.key("role"), Some("error.required"));
+        assert_eq!(e.key("password"), Some("error.password_too_short"));
         let e = validate(
             &form("nguyễn", "doctor", "long enough pw", "other long pw"),
             InstanceKind::Centre,
         )
         .unwrap_err();
-        assert_eq!(e.get("username"), Some("error.username_chars"));
-        assert_eq!(e.get("password_confirm"), Some("error.password_mismatch"));
+        assert_eq!(e.key("username"), Some("error.username_chars"));
+        assert_eq!(e.key("password_confirm"), Some("error.password_mismatch"));
     }
 
     #[test]
@@ -305,7 +305,7 @@ mod tests {
             InstanceKind::Department,
         )
         .unwrap_err();
-        assert_eq!(e.get("role"), Some("error.role_not_in_instance"));
+        assert_eq!(e.key("role"), Some("error.role_not_in_instance"));
         let e = validate(
             &form(
                 "mon",
@@ -316,6 +316,6 @@ mod tests {
             InstanceKind::Centre,
         )
         .unwrap_err();
-        assert_eq!(e.get("role"), Some("error.role_not_in_instance"));
+        assert_eq!(e.key("role"), Some("error.role_not_in_instance"));
     }
 }

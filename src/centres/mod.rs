@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use crate::auth::{Access, Routes};
 use crate::error::AppResult;
-use crate::i18n::today_hanoi;
 use crate::state::AppState;
 use crate::web::{NavItem, PageCtx};
 use capacity::{CentreFigures, Totals};
@@ -36,7 +35,7 @@ pub struct CentresPage {
 }
 
 async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<CentresPage> {
-    let today = today_hanoi();
+    let today = st.today();
     let rows = capacity::open_centres_on(&st.db, today).await?;
     let totals = Totals::of(&rows);
     Ok(CentresPage {
@@ -66,7 +65,7 @@ pub struct CentreDto {
     responses((status = 200, body = [CentreDto]), (status = 401, description = "Not signed in")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn api_list(State(st): State<AppState>) -> AppResult<axum::Json<Vec<CentreDto>>> {
-    let rows = capacity::open_centres_on(&st.db, today_hanoi()).await?;
+    let rows = capacity::open_centres_on(&st.db, st.today()).await?;
     Ok(axum::Json(
         rows.into_iter()
             .map(|r| CentreDto {

@@ -11,7 +11,7 @@ use crate::auth::{Access, Permission, Routes, role_has};
 use crate::centres::capacity::{self, CentreFigures, Totals};
 use crate::entities::{app_user, audit_log};
 use crate::error::AppResult;
-use crate::i18n::{format_datetime, today_hanoi};
+use crate::i18n::format_datetime;
 use crate::state::AppState;
 use crate::web::{NavItem, PageCtx};
 
@@ -45,13 +45,23 @@ pub struct HomePage {
     pub accounts: Option<AccountStats>,
     /// Links to the areas this role may open, other than home.
     pub shortcuts: Vec<NavItem>,
+    /// Intake warnings (intake desk and director).
+    pub warnings: Vec<WarningLine>,
+}
+
+/// One warning of the intake desk, ready to show.
+pub struct WarningLine {
+    pub resident_id: i32,
+    pub name: String,
+    pub code: String,
+    pub text: String,
 }
 
 async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     let Some(user) = ctx.user.clone() else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let today = today_hanoi();
+    let today = st.today();
     let own = match &st.instance.centre {
         Some(c) => capacity::for_centre_on(&st.db, &c.code, today).await?,
         None => None,
@@ -92,6 +102,24 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         None
     };
     let shortcuts = ctx.nav.iter().filter(|n| n.href != "/").cloned().collect();
+    let warnings =
+        if st.instance.centre.is_some() && role_has(user.role, Permission::ManageAdmissions) {
+            crate::intake::warnings::for_centre(&st.db, today)
+                .await?
+                .into_iter()
+                .map(|w| {
+                    let (key, n) = w.message();
+                    WarningLine {
+                        resident_id: w.resident.id,
+                        name: w.resident.full_name.clone(),
+                        code: w.resident.code.clone(),
+                        text: ctx.cat.t1(key, "n", n),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
     Ok(HomePage {
         today: ctx.cat.date(today),
         ctx,
@@ -101,6 +129,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         recent,
         accounts,
         shortcuts,
+        warnings,
     }
     .into_response())
 }

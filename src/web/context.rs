@@ -133,12 +133,7 @@ fn render_error(
             .fields
             .0
             .iter()
-            .map(|(f, k)| {
-                (
-                    (*f).to_owned(),
-                    serde_json::Value::String(cat.t(k).to_owned()),
-                )
-            })
+            .map(|(f, k)| ((*f).to_owned(), serde_json::Value::String(k.render(cat))))
             .collect();
         let body = serde_json::json!({
             "error": info.key.trim_start_matches("error."),

@@ -58,6 +58,10 @@ impl PageCtx {
     ) -> String {
         self.cat.t2(key, n1, v1, n2, v2)
     }
+    /// A field error (or any message) in the page's language.
+    pub fn msg(&self, m: &crate::error::Msg) -> String {
+        m.render(self.cat)
+    }
     pub fn num(&self, n: &i64) -> String {
         self.cat.number(*n)
     }

@@ -109,6 +109,13 @@ impl TestApp {
         Self::spawn(InstanceKind::Centre).await
     }
 
+    /// A centre whose "today" is fixed, for tests of date-driven warnings.
+    pub async fn centre_on(today: chrono::NaiveDate) -> TestApp {
+        let mut cfg = test_config(InstanceKind::Centre);
+        cfg.fixed_today = Some(today);
+        Self::spawn_with(cfg).await
+    }
+
     pub async fn department() -> TestApp {
         Self::spawn(InstanceKind::Department).await
     }
@@ -299,6 +306,24 @@ impl Client<'_> {
             .body(Body::from(body))
             .expect("request");
         self.send(req).await
+    }
+
+    /// Posts a JSON body with the CSRF header (as a script on our pages would); `raw`
+    /// is sent as is.
+    pub async fn post_json_raw(&mut self, path: &str, raw: &str) -> Resp {
+        self.ensure_csrf().await;
+        let token = self.csrf();
+        let req = self
+            .request(Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", token)
+            .body(Body::from(raw.to_owned()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn post_json(&mut self, path: &str, body: serde_json::Value) -> Resp {
+        self.post_json_raw(path, &body.to_string()).await
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> Resp {

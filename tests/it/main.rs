@@ -10,4 +10,5 @@ mod admin;
 mod auth;
 mod demo;
 mod i18n;
+mod intake;
 mod migrations;

@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// A person (học viên). One record per person: the identity document is unique.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "resident")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub full_name: String,
+    /// Lower case, without diacritics (đ → d), for searching.
+    pub name_search: String,
+    pub date_of_birth: Date,
+    pub sex: String,
+    pub id_kind: String,
+    pub id_number: String,
+    pub home_province: String,
+    pub home_district: String,
+    pub home_commune: String,
+    pub home_address: String,
+    pub current_address: String,
+    pub family_contact: String,
+    pub substances: String,
+    pub education: String,
+    pub occupation: String,
+    pub created_at: DateTimeUtc,
+    pub created_by: Option<i32>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,278 @@
+//! The after-care hand-off list (domain.md §9): residents released in a period after
+//! completing their course, grouped by home commune, with the after-care duration, for
+//! the commune police. Printable page and CSV.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+
+use super::rules::{self, AdmissionType, ReleaseReason};
+use super::store::RELEASED;
+use crate::entities::{admission, resident};
+use crate::error::AppResult;
+use crate::i18n::{format_date, parse_date};
+use crate::state::AppState;
+use crate::web::PageCtx;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct HandOff {
+    pub resident: resident::Model,
+    pub admission: admission::Model,
+    pub released_on: NaiveDate,
+    pub years: i32,
+    pub aftercare_until: NaiveDate,
+}
+
+pub struct CommuneGroup {
+    pub commune: String,
+    pub rows: Vec<HandOff>,
+}
+
+/// The period asked for, or the current month; and whether the dates were readable.
+fn period(p: &Period, today: NaiveDate) -> (NaiveDate, NaiveDate, bool) {
+    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let from = if p.from.trim().is_empty() {
+        Some(first)
+    } else {
+        parse_date(&p.from)
+    };
+    let to = if p.to.trim().is_empty() {
+        Some(today)
+    } else {
+        parse_date(&p.to)
+    };
+    match (from, to) {
+        (Some(f), Some(t)) if f <= t => (f, t, true),
+        _ => (first, today, false),
+    }
+}
+
+pub async fn hand_offs(
+    st: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<CommuneGroup>> {
+    let released = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(RELEASED))
+        .filter(admission::COLUMN.released_on.gte(from))
+        .filter(admission::COLUMN.released_on.lte(to))
+        .order_by_asc(admission::COLUMN.released_on)
+        .all(&st.db)
+        .await?;
+    let people = resident::Entity::find()
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(released.iter().map(|a| a.resident_id).collect::<Vec<_>>()),
+        )
+        .all(&st.db)
+        .await?;
+    let mut rows: Vec<HandOff> = Vec::new();
+    for a in released {
+        let (Some(t), Some(reason), Some(on)) = (
+            AdmissionType::parse(&a.admission_type),
+            a.release_reason.as_deref().and_then(ReleaseReason::parse),
+            a.released_on,
+        ) else {
+            continue;
+        };
+        let Some(r) = people.iter().find(|p| p.id == a.resident_id) else {
+            continue;
+        };
+        let Some(years) = rules::aftercare_years(t, rules::age_on(r.date_of_birth, on), reason)
+        else {
+            continue;
+        };
+        let until = on
+            .checked_add_months(chrono::Months::new(12 * years as u32))
+            .unwrap_or(on);
+        rows.push(HandOff {
+            resident: r.clone(),
+            admission: a,
+            released_on: on,
+            years,
+            aftercare_until: until,
+        });
+    }
+    rows.sort_by(|a, b| {
+        (
+            &a.resident.home_province,
+            &a.resident.home_district,
+            &a.resident.home_commune,
+            a.released_on,
+        )
+            .cmp(&(
+                &b.resident.home_province,
+                &b.resident.home_district,
+                &b.resident.home_commune,
+                b.released_on,
+            ))
+    });
+    let mut groups: Vec<CommuneGroup> = Vec::new();
+    for row in rows {
+        let commune = [
+            row.resident.home_commune.as_str(),
+            row.resident.home_district.as_str(),
+            row.resident.home_province.as_str(),
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+        match groups.last_mut() {
+            Some(g) if g.commune == commune => g.rows.push(row),
+            _ => groups.push(CommuneGroup {
+                commune,
+                rows: vec![row],
+            }),
+        }
+    }
+    Ok(groups)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake/aftercare.html")]
+pub struct AftercarePage {
+    pub ctx: PageCtx,
+    pub from: String,
+    pub to: String,
+    pub date_error: bool,
+    pub groups: Vec<CommuneGroup>,
+    pub total: usize,
+    pub csv_query: String,
+}
+
+impl AftercarePage {
+    pub fn date(&self, d: &NaiveDate) -> String {
+        format_date(*d)
+    }
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(p): Query<Period>,
+) -> AppResult<AftercarePage> {
+    let (from, to, ok) = period(&p, st.today());
+    let groups = hand_offs(&st, from, to).await?;
+    let total = groups.iter().map(|g| g.rows.len()).sum();
+    let csv_query =
+        serde_urlencoded::to_string([("from", format_date(from)), ("to", format_date(to))])
+            .unwrap_or_default();
+    Ok(AftercarePage {
+        ctx,
+        from: format_date(from),
+        to: format_date(to),
+        date_error: !ok,
+        groups,
+        total,
+        csv_query,
+    })
+}
+
+/// CSV for the commune police (UTF-8 with BOM so spreadsheet programs read Vietnamese).
+pub async fn csv(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(p): Query<Period>,
+) -> AppResult<impl IntoResponse> {
+    let (from, to, _) = period(&p, st.today());
+    let groups = hand_offs(&st, from, to).await?;
+    let t = |k: &str| ctx.t(k).to_owned();
+    let mut records: Vec<Vec<String>> = vec![vec![
+        t("aftercare.commune"),
+        t("residents.code"),
+        t("residents.full_name"),
+        t("residents.date_of_birth"),
+        t("residents.sex"),
+        t("residents.home_address"),
+        t("admission.type"),
+        t("admission.released_on"),
+        t("admission.release_reason"),
+        t("aftercare.years"),
+        t("aftercare.until"),
+    ]];
+    for g in &groups {
+        for r in &g.rows {
+            records.push(vec![
+                g.commune.clone(),
+                r.resident.code.clone(),
+                r.resident.full_name.clone(),
+                format_date(r.resident.date_of_birth),
+                t(&format!("sex.{}", r.resident.sex)),
+                r.resident.home_address.clone(),
+                t(&format!("admission_type.{}", r.admission.admission_type)),
+                format_date(r.released_on),
+                t(&format!(
+                    "release_reason.{}",
+                    r.admission.release_reason.clone().unwrap_or_default()
+                )),
+                r.years.to_string(),
+                format_date(r.aftercare_until),
+            ]);
+        }
+    }
+    let body = to_csv(&records).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let name = format!(
+        "attachment; filename=\"aftercare-{}-{}.csv\"",
+        from.format("%Y%m%d"),
+        to.format("%Y%m%d")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    ))
+}
+
+/// CSV with a UTF-8 byte-order mark. Cells a spreadsheet would run as a formula get a
+/// leading apostrophe (CSV injection).
+pub fn to_csv(records: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    for rec in records {
+        w.write_record(rec.iter().map(|c| {
+            if c.starts_with(['=', '+', '-', '@']) {
+                format!("'{c}")
+            } else {
+                c.clone()
+            }
+        }))?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let out = to_csv(&[
+            vec!["a".into(), "b,c".into(), "say \"hi\"".into()],
+            vec!["=cmd()".into(), "Đỗ".into(), "".into()],
+        ])
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "\u{feff}a,\"b,c\",\"say \"\"hi\"\"\"\r\n'=cmd(),Đỗ,\r\n"
+        );
+    }
+}

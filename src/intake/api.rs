@@ -1,0 +1,294 @@
+//! Intake JSON API: the same operations, permissions and validation as the pages.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::pages::known_centres;
+use super::store::{
+    self, AdmissionForm, EventForm, Registered, ReleaseForm, ResidentForm, ResidentQuery,
+    ResidentRow,
+};
+use crate::auth::{Access, Permission, Routes};
+use crate::db;
+use crate::entities::{admission, admission_event, resident};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::{Json, PageCtx};
+
+pub fn routes() -> Routes<AppState> {
+    let view = Access::Perm(Permission::ViewResidents);
+    let manage = Access::Perm(Permission::ManageAdmissions);
+    Routes::new()
+        .get("/api/v1/residents", view, list)
+        .post("/api/v1/residents", manage, create)
+        .get("/api/v1/residents/{id}", view, show)
+        .post("/api/v1/residents/{id}/admissions", manage, admit)
+        .post("/api/v1/admissions/{id}/events", manage, record_event)
+        .post("/api/v1/admissions/{id}/release", manage, release)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResidentPage {
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    pub items: Vec<ResidentRow>,
+}
+
+/// Residents (current by default; `all=true` for everyone), searched and paged.
+#[utoipa::path(get, path = "/api/v1/residents", tag = "intake", params(ResidentQuery),
+    responses((status = 200, body = ResidentPage), (status = 401), (status = 403)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn list(
+    State(st): State<AppState>,
+    Query(q): Query<ResidentQuery>,
+) -> AppResult<axum::Json<ResidentPage>> {
+    let (items, total) = store::search(&st.db, &q, st.today()).await?;
+    Ok(axum::Json(ResidentPage {
+        total,
+        page: q.page.unwrap_or(1).max(1),
+        page_size: store::PAGE_SIZE,
+        items,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResidentDto {
+    pub id: i32,
+    pub code: String,
+    pub full_name: String,
+    pub date_of_birth: NaiveDate,
+    pub sex: String,
+    pub id_kind: String,
+    pub id_number: String,
+    pub home_province: String,
+    pub home_district: String,
+    pub home_commune: String,
+    pub home_address: String,
+    pub current_address: String,
+    pub family_contact: String,
+    pub substances: String,
+    pub education: String,
+    pub occupation: String,
+}
+
+impl From<resident::Model> for ResidentDto {
+    fn from(r: resident::Model) -> Self {
+        ResidentDto {
+            id: r.id,
+            code: r.code,
+            full_name: r.full_name,
+            date_of_birth: r.date_of_birth,
+            sex: r.sex,
+            id_kind: r.id_kind,
+            id_number: r.id_number,
+            home_province: r.home_province,
+            home_district: r.home_district,
+            home_commune: r.home_commune,
+            home_address: r.home_address,
+            current_address: r.current_address,
+            family_contact: r.family_contact,
+            substances: r.substances,
+            education: r.education,
+            occupation: r.occupation,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Registration {
+    /// False when the identity document was already on record (a repeat admission).
+    pub created: bool,
+    pub resident: ResidentDto,
+}
+
+/// Register a person; an identity document already on record returns that record
+/// (`created: false`, status 200) instead of a duplicate.
+#[utoipa::path(post, path = "/api/v1/residents", tag = "intake", request_body = ResidentForm,
+    responses((status = 201, body = Registration), (status = 200, body = Registration), (status = 422, description = "Validation errors per field")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Json(form): Json<ResidentForm>,
+) -> AppResult<(StatusCode, axum::Json<Registration>)> {
+    let code = st
+        .instance
+        .centre
+        .as_ref()
+        .map(|c| c.code.clone())
+        .ok_or(AppError::NotFound)?;
+    let txn = db::begin_write(&st.db).await?;
+    let result = store::register(&txn, &ctx.actor(), &code, &form, st.today()).await?;
+    txn.commit().await?;
+    Ok(match result {
+        Registered::New(r) => (
+            StatusCode::CREATED,
+            axum::Json(Registration {
+                created: true,
+                resident: r.into(),
+            }),
+        ),
+        Registered::Existing(r) => (
+            StatusCode::OK,
+            axum::Json(Registration {
+                created: false,
+                resident: r.into(),
+            }),
+        ),
+    })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AdmissionDto {
+    pub id: i32,
+    pub admission_type: String,
+    pub status: String,
+    pub presence: String,
+    pub admitted_on: NaiveDate,
+    pub document_number: String,
+    pub document_date: NaiveDate,
+    pub issuing_body: String,
+    pub term_months: Option<i32>,
+    pub prior_rehabilitations: i32,
+    pub regime_code: String,
+    pub temp_days: i32,
+    pub expected_end: Option<NaiveDate>,
+    pub zone: String,
+    pub stage: i32,
+    pub released_on: Option<NaiveDate>,
+    pub release_reason: Option<String>,
+    pub events: Vec<EventDto>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventDto {
+    pub id: i32,
+    pub kind: String,
+    pub occurred_on: NaiveDate,
+    pub occurred_time: String,
+    pub document_ref: String,
+    pub months: i32,
+    pub corrects_id: Option<i32>,
+}
+
+impl From<admission_event::Model> for EventDto {
+    fn from(e: admission_event::Model) -> Self {
+        EventDto {
+            id: e.id,
+            kind: e.kind,
+            occurred_on: e.occurred_on,
+            occurred_time: e.occurred_time,
+            document_ref: e.document_ref,
+            months: e.months,
+            corrects_id: e.corrects_id,
+        }
+    }
+}
+
+fn admission_dto(a: admission::Model, events: Vec<admission_event::Model>) -> AdmissionDto {
+    AdmissionDto {
+        id: a.id,
+        admission_type: a.admission_type,
+        status: a.status,
+        presence: a.presence,
+        admitted_on: a.admitted_on,
+        document_number: a.document_number,
+        document_date: a.document_date,
+        issuing_body: a.issuing_body,
+        term_months: a.term_months,
+        prior_rehabilitations: a.prior_rehabilitations,
+        regime_code: a.regime_code,
+        temp_days: a.temp_days,
+        expected_end: a.expected_end,
+        zone: a.zone,
+        stage: a.stage,
+        released_on: a.released_on,
+        release_reason: a.release_reason,
+        events: events.into_iter().map(EventDto::from).collect(),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResidentDetail {
+    pub resident: ResidentDto,
+    pub admissions: Vec<AdmissionDto>,
+}
+
+/// One resident with every admission and its events.
+#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "intake", params(("id" = i32, Path)),
+    responses((status = 200, body = ResidentDetail), (status = 404)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn show(
+    State(st): State<AppState>,
+    Path(id): Path<i32>,
+) -> AppResult<axum::Json<ResidentDetail>> {
+    let r = store::get_resident(&st.db, id).await?;
+    let mut admissions = Vec::new();
+    for a in store::admissions_of(&st.db, id).await? {
+        let events = store::events_of(&st.db, a.id).await?;
+        admissions.push(admission_dto(a, events));
+    }
+    Ok(axum::Json(ResidentDetail {
+        resident: r.into(),
+        admissions,
+    }))
+}
+
+/// Admit a registered person under a legal basis (checked against the regime in force
+/// on the decision date).
+#[utoipa::path(post, path = "/api/v1/residents/{id}/admissions", tag = "intake", params(("id" = i32, Path)), request_body = AdmissionForm,
+    responses((status = 201, body = AdmissionDto), (status = 422, description = "Validation errors per field")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn admit(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Json(form): Json<AdmissionForm>,
+) -> AppResult<(StatusCode, axum::Json<AdmissionDto>)> {
+    let txn = db::begin_write(&st.db).await?;
+    let a = store::admit(&txn, &ctx.actor(), id, &form, st.today()).await?;
+    txn.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(admission_dto(a, Vec::new())),
+    ))
+}
+
+/// Record a movement or status change; returns the admission as it now stands.
+#[utoipa::path(post, path = "/api/v1/admissions/{id}/events", tag = "intake", params(("id" = i32, Path)), request_body = EventForm,
+    responses((status = 201, body = AdmissionDto), (status = 422, description = "Validation errors per field")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn record_event(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Json(form): Json<EventForm>,
+) -> AppResult<(StatusCode, axum::Json<AdmissionDto>)> {
+    let txn = db::begin_write(&st.db).await?;
+    store::record_event(&txn, &ctx.actor(), id, &form, st.today()).await?;
+    txn.commit().await?;
+    let a = store::get_admission(&st.db, id).await?;
+    let events = store::events_of(&st.db, id).await?;
+    Ok((StatusCode::CREATED, axum::Json(admission_dto(a, events))))
+}
+
+/// Release with a reason code.
+#[utoipa::path(post, path = "/api/v1/admissions/{id}/release", tag = "intake", params(("id" = i32, Path)), request_body = ReleaseForm,
+    responses((status = 200, body = AdmissionDto), (status = 422, description = "Validation errors per field")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn release(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Json(form): Json<ReleaseForm>,
+) -> AppResult<axum::Json<AdmissionDto>> {
+    let centres = known_centres(&st).await?;
+    let txn = db::begin_write(&st.db).await?;
+    let a = store::release(&txn, &ctx.actor(), id, &form, st.today(), &centres).await?;
+    txn.commit().await?;
+    let events = store::events_of(&st.db, id).await?;
+    Ok(axum::Json(admission_dto(a, events)))
+}

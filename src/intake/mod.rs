@@ -1,0 +1,46 @@
+//! Intake desk (bộ phận tiếp nhận): residents, admissions under their legal basis,
+//! movements, releases, the release calendar and the after-care hand-off list.
+
+pub mod aftercare;
+pub mod api;
+pub mod pages;
+pub mod rules;
+pub mod store;
+pub mod warnings;
+
+use crate::auth::{Access, Permission, Routes};
+use crate::state::AppState;
+use crate::web::NavItem;
+
+pub fn routes() -> Routes<AppState> {
+    let view = Access::Perm(Permission::ViewResidents);
+    let manage = Access::Perm(Permission::ManageAdmissions);
+    Routes::new()
+        .get("/residents", view, pages::list)
+        .get("/residents/new", manage, pages::new_form)
+        .post("/residents", manage, pages::create)
+        .get("/residents/{id}", view, pages::show)
+        .get("/residents/{id}/admit", manage, pages::admit_form)
+        .post("/residents/{id}/admissions", manage, pages::admit)
+        .post("/admissions/{id}/events", manage, pages::record_event)
+        .post("/admissions/{id}/release", manage, pages::release)
+        .get("/releases", view, pages::release_calendar)
+        .get("/aftercare", manage, aftercare::page)
+        .get("/aftercare.csv", manage, aftercare::csv)
+        .merge(api::routes())
+}
+
+pub const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/residents",
+        key: "nav.residents",
+    },
+    NavItem {
+        href: "/releases",
+        key: "nav.releases",
+    },
+    NavItem {
+        href: "/aftercare",
+        key: "nav.aftercare",
+    },
+];

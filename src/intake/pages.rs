@@ -1,0 +1,614 @@
+//! Intake pages. Handlers parse, call the store, and render.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+
+use super::rules::{self, AdmissionType, EventKind, IdKind, Presence, ReleaseReason, Sex};
+use super::store::{
+    self, AdmissionForm, EventForm, Registered, ReleaseForm, ResidentForm, ResidentQuery,
+    ResidentRow,
+};
+use crate::auth::{Permission, role_has};
+use crate::db;
+use crate::entities::{admission, admission_event, centre, resident};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
+use crate::web::{Form, PageCtx};
+
+fn centre_code(st: &AppState) -> AppResult<String> {
+    st.instance
+        .centre
+        .as_ref()
+        .map(|c| c.code.clone())
+        .ok_or(AppError::NotFound)
+}
+
+/// (code, catalogue key) pairs for a select.
+pub struct Choice {
+    pub code: &'static str,
+    pub key: String,
+}
+
+fn choices<T: Copy>(all: &[T], code: fn(T) -> &'static str, key: fn(T) -> String) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice {
+            code: code(*v),
+            key: key(*v),
+        })
+        .collect()
+}
+
+pub fn type_choices() -> Vec<Choice> {
+    choices(
+        AdmissionType::ALL,
+        AdmissionType::as_str,
+        AdmissionType::label_key,
+    )
+}
+
+// ---------- list ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake/residents.html")]
+pub struct ListPage {
+    pub ctx: PageCtx,
+    pub q: ResidentQuery,
+    pub rows: Vec<ResidentRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub types: Vec<Choice>,
+    pub can_manage: bool,
+    pub prev_query: Option<String>,
+    pub next_query: Option<String>,
+}
+
+impl ListPage {
+    pub fn date(&self, d: &NaiveDate) -> String {
+        self.ctx.cat.date(*d)
+    }
+    pub fn opt_date(&self, d: &Option<NaiveDate>) -> String {
+        d.map(|d| self.ctx.cat.date(d))
+            .unwrap_or_else(|| "—".into())
+    }
+    pub fn due_within_value(&self) -> String {
+        self.q.due_within.map(|n| n.to_string()).unwrap_or_default()
+    }
+}
+
+fn page_link(q: &ResidentQuery, page: u64) -> Option<String> {
+    let due = q.due_within.map(|n| n.to_string()).unwrap_or_default();
+    serde_urlencoded::to_string([
+        ("q", q.q.as_str()),
+        ("all", if q.all { "true" } else { "" }),
+        ("admission_type", q.admission_type.as_str()),
+        ("sex", q.sex.as_str()),
+        ("zone", q.zone.as_str()),
+        ("minors", if q.minors { "true" } else { "" }),
+        ("due_within", due.as_str()),
+        ("page", &page.to_string()),
+    ])
+    .ok()
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<ResidentQuery>,
+) -> AppResult<ListPage> {
+    let today = st.today();
+    let (rows, total) = store::search(&st.db, &q, today).await?;
+    let pages = total.div_ceil(store::PAGE_SIZE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let can_manage = ctx
+        .role()
+        .is_some_and(|r| role_has(r, Permission::ManageAdmissions));
+    Ok(ListPage {
+        prev_query: (page > 1).then(|| page_link(&q, page - 1)).flatten(),
+        next_query: (page < pages).then(|| page_link(&q, page + 1)).flatten(),
+        ctx,
+        q,
+        rows,
+        total,
+        page,
+        pages,
+        types: type_choices(),
+        can_manage,
+    })
+}
+
+// ---------- registration ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake/resident_new.html")]
+pub struct NewPage {
+    pub ctx: PageCtx,
+    pub form: ResidentForm,
+    pub errors: FieldErrors,
+    pub sexes: Vec<Choice>,
+    pub id_kinds: Vec<Choice>,
+}
+
+fn new_page(ctx: PageCtx, form: ResidentForm, errors: FieldErrors) -> NewPage {
+    NewPage {
+        ctx,
+        form,
+        errors,
+        sexes: choices(Sex::ALL, Sex::as_str, Sex::label_key),
+        id_kinds: choices(IdKind::ALL, IdKind::as_str, IdKind::label_key),
+    }
+}
+
+pub async fn new_form(ctx: PageCtx) -> NewPage {
+    let form = ResidentForm {
+        id_kind: "cccd".into(),
+        home_province: "Hà Nội".into(),
+        ..Default::default()
+    };
+    new_page(ctx, form, FieldErrors::new())
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<ResidentForm>,
+) -> AppResult<Response> {
+    let code = centre_code(&st)?;
+    let txn = db::begin_write(&st.db).await?;
+    match store::register(&txn, &ctx.actor(), &code, &form, st.today()).await {
+        Ok(Registered::New(r)) => {
+            txn.commit().await?;
+            Ok(
+                Redirect::to(&format!("/residents/{}/admit?ok=resident_created", r.id))
+                    .into_response(),
+            )
+        }
+        Ok(Registered::Existing(r)) => {
+            drop(txn);
+            Ok(Redirect::to(&format!("/residents/{}?ok=resident_exists", r.id)).into_response())
+        }
+        Err(AppError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            new_page(ctx, form, errors),
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- detail ----------
+
+pub struct AdmissionView {
+    pub a: admission::Model,
+    pub type_key: String,
+    pub presence_key: String,
+    pub release_key: Option<String>,
+    pub events: Vec<EventView>,
+    pub escape_days: i64,
+    pub overstay_days: i64,
+    pub reduction_months: i32,
+    pub open_escape: bool,
+    pub aftercare_years: Option<i32>,
+}
+
+pub struct EventView {
+    pub e: admission_event::Model,
+    pub kind_key: String,
+    pub superseded: bool,
+}
+
+pub fn admission_view(
+    a: admission::Model,
+    events: Vec<admission_event::Model>,
+    dob: NaiveDate,
+    today: NaiveDate,
+) -> AdmissionView {
+    let corrected: std::collections::HashSet<i32> =
+        events.iter().filter_map(|e| e.corrects_id).collect();
+    let comp = a.term_months.map(|t| {
+        rules::expected_end(
+            a.admitted_on,
+            t,
+            i64::from(a.temp_days),
+            &store::term_events(&events),
+            today,
+        )
+    });
+    let t = AdmissionType::parse(&a.admission_type);
+    let reason = a.release_reason.as_deref().and_then(ReleaseReason::parse);
+    AdmissionView {
+        type_key: format!("admission_type.{}", a.admission_type),
+        presence_key: format!("presence.{}", a.presence),
+        release_key: a
+            .release_reason
+            .as_ref()
+            .map(|r| format!("release_reason.{r}")),
+        escape_days: comp.as_ref().map_or(0, |c| c.escape_days),
+        overstay_days: comp.as_ref().map_or(0, |c| c.overstay_days),
+        reduction_months: comp.as_ref().map_or(0, |c| c.reduction_months),
+        open_escape: comp.as_ref().is_some_and(|c| c.open_escape),
+        aftercare_years: match (t, reason, a.released_on) {
+            (Some(t), Some(r), Some(on)) => rules::aftercare_years(t, rules::age_on(dob, on), r),
+            _ => None,
+        },
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                kind_key: format!("event.{}", e.kind),
+                superseded: corrected.contains(&e.id),
+                e,
+            })
+            .collect(),
+        a,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake/resident.html")]
+pub struct ShowPage {
+    pub ctx: PageCtx,
+    pub r: resident::Model,
+    pub age: i32,
+    pub active: Option<AdmissionView>,
+    pub past: Vec<AdmissionView>,
+    pub can_manage: bool,
+    pub event_form: EventForm,
+    pub event_errors: FieldErrors,
+    pub release_form: ReleaseForm,
+    pub release_errors: FieldErrors,
+    pub event_kinds: Vec<Choice>,
+    pub release_reasons: Vec<Choice>,
+    pub centres: Vec<centre::Model>,
+    pub today: String,
+}
+
+impl ShowPage {
+    pub fn date(&self, d: &NaiveDate) -> String {
+        self.ctx.cat.date(*d)
+    }
+    pub fn opt_date(&self, d: &Option<NaiveDate>) -> String {
+        d.map(|d| self.ctx.cat.date(d))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+async fn show_page(
+    st: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    event_form: EventForm,
+    event_errors: FieldErrors,
+    release_form: ReleaseForm,
+    release_errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    let today = st.today();
+    let r = store::get_resident(&st.db, id).await?;
+    let mut active = None;
+    let mut past = Vec::new();
+    for a in store::admissions_of(&st.db, id).await? {
+        let events = store::events_of(&st.db, a.id).await?;
+        let view = admission_view(a, events, r.date_of_birth, today);
+        if view.a.status == store::ACTIVE {
+            active = Some(view);
+        } else {
+            past.push(view);
+        }
+    }
+    let presence = active
+        .as_ref()
+        .and_then(|v| Presence::parse(&v.a.presence))
+        .unwrap_or(Presence::Present);
+    let t = active
+        .as_ref()
+        .and_then(|v| AdmissionType::parse(&v.a.admission_type));
+    let event_kinds = EventKind::ALL
+        .iter()
+        .filter(|k| rules::next_presence(presence, **k).is_ok())
+        .filter(|k| **k != EventKind::TermReduction || t.is_some_and(AdmissionType::is_compulsory))
+        .map(|k| Choice {
+            code: k.as_str(),
+            key: k.label_key(),
+        })
+        .collect();
+    let release_reasons = ReleaseReason::ALL
+        .iter()
+        .filter(|r| t.is_some_and(|t| r.fits(t)))
+        .map(|r| Choice {
+            code: r.as_str(),
+            key: r.label_key(),
+        })
+        .collect();
+    let own = st
+        .instance
+        .centre
+        .as_ref()
+        .map(|c| c.code.clone())
+        .unwrap_or_default();
+    let centres = centre::Entity::find()
+        .order_by_asc(centre::COLUMN.code)
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .filter(|c| c.code != own && c.closed_on.is_none())
+        .collect();
+    let can_manage = ctx
+        .role()
+        .is_some_and(|r| role_has(r, Permission::ManageAdmissions));
+    Ok(ShowPage {
+        age: rules::age_on(r.date_of_birth, today),
+        today: ctx.cat.date(today),
+        ctx,
+        r,
+        active,
+        past,
+        can_manage,
+        event_form,
+        event_errors,
+        release_form,
+        release_errors,
+        event_kinds,
+        release_reasons,
+        centres,
+    })
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> AppResult<ShowPage> {
+    let today = ctx.cat.date(st.today());
+    let release_form = ReleaseForm {
+        released_on: today.clone(),
+        ..Default::default()
+    };
+    let event_form = EventForm {
+        occurred_on: today,
+        ..Default::default()
+    };
+    show_page(
+        &st,
+        ctx,
+        id,
+        event_form,
+        FieldErrors::new(),
+        release_form,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+// ---------- admission ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake/admit.html")]
+pub struct AdmitPage {
+    pub ctx: PageCtx,
+    pub r: resident::Model,
+    pub age: i32,
+    pub form: AdmissionForm,
+    pub errors: FieldErrors,
+    pub types: Vec<Choice>,
+    pub prior: usize,
+}
+
+async fn admit_page(
+    st: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    form: AdmissionForm,
+    errors: FieldErrors,
+) -> AppResult<AdmitPage> {
+    let r = store::get_resident(&st.db, id).await?;
+    let admissions = store::admissions_of(&st.db, id).await?;
+    if admissions.iter().any(|a| a.status == store::ACTIVE) && errors.is_empty() {
+        return Err(AppError::Conflict("error.active_admission_exists"));
+    }
+    let prior = admissions
+        .iter()
+        .filter(|a| {
+            AdmissionType::parse(&a.admission_type).is_some_and(AdmissionType::is_rehabilitation)
+        })
+        .count();
+    Ok(AdmitPage {
+        age: rules::age_on(r.date_of_birth, st.today()),
+        ctx,
+        r,
+        form,
+        errors,
+        types: type_choices(),
+        prior,
+    })
+}
+
+pub async fn admit_form(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> AppResult<AdmitPage> {
+    let today = ctx.cat.date(st.today());
+    let form = AdmissionForm {
+        admitted_on: today,
+        ..Default::default()
+    };
+    admit_page(&st, ctx, id, form, FieldErrors::new()).await
+}
+
+pub async fn admit(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<AdmissionForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    match store::admit(&txn, &ctx.actor(), id, &form, st.today()).await {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(Redirect::to(&format!("/residents/{id}?ok=admitted")).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            drop(txn);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                admit_page(&st, ctx, id, form, errors).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- events and release ----------
+
+pub async fn record_event(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<EventForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    match store::record_event(&txn, &ctx.actor(), id, &form, st.today()).await {
+        Ok(_) => {
+            txn.commit().await?;
+            let a = store::get_admission(&st.db, id).await?;
+            Ok(
+                Redirect::to(&format!("/residents/{}?ok=event_recorded", a.resident_id))
+                    .into_response(),
+            )
+        }
+        Err(AppError::Invalid(errors)) => {
+            drop(txn);
+            let a = store::get_admission(&st.db, id).await?;
+            let release_form = ReleaseForm {
+                released_on: ctx.cat.date(st.today()),
+                ..Default::default()
+            };
+            let page = show_page(
+                &st,
+                ctx,
+                a.resident_id,
+                form,
+                errors,
+                release_form,
+                FieldErrors::new(),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn known_centres(st: &AppState) -> AppResult<Vec<String>> {
+    let own = st
+        .instance
+        .centre
+        .as_ref()
+        .map(|c| c.code.clone())
+        .unwrap_or_default();
+    Ok(centre::Entity::find()
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .filter(|c| c.code != own && c.closed_on.is_none())
+        .map(|c| c.code)
+        .collect())
+}
+
+pub async fn release(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ReleaseForm>,
+) -> AppResult<Response> {
+    let centres = known_centres(&st).await?;
+    let txn = db::begin_write(&st.db).await?;
+    match store::release(&txn, &ctx.actor(), id, &form, st.today(), &centres).await {
+        Ok(a) => {
+            txn.commit().await?;
+            Ok(Redirect::to(&format!("/residents/{}?ok=released", a.resident_id)).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            drop(txn);
+            let a = store::get_admission(&st.db, id).await?;
+            let event_form = EventForm {
+                occurred_on: ctx.cat.date(st.today()),
+                ..Default::default()
+            };
+            let page = show_page(
+                &st,
+                ctx,
+                a.resident_id,
+                event_form,
+                FieldErrors::new(),
+                form,
+                errors,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- release calendar ----------
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarQuery {
+    pub days: Option<i64>,
+}
+
+pub struct CalendarRow {
+    pub resident: resident::Model,
+    pub admission: admission::Model,
+    pub end: String,
+    pub days_left: i64,
+    pub type_key: String,
+    pub notice_due: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake/releases.html")]
+pub struct CalendarPage {
+    pub ctx: PageCtx,
+    pub days: i64,
+    pub rows: Vec<CalendarRow>,
+}
+
+pub async fn release_calendar(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<CalendarQuery>,
+) -> AppResult<CalendarPage> {
+    let today = st.today();
+    let days = q.days.unwrap_or(60).clamp(1, 730);
+    let active = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(store::ACTIVE))
+        .order_by_asc(admission::COLUMN.expected_end)
+        .all(&st.db)
+        .await?;
+    let mut rows = Vec::new();
+    for a in active {
+        let Some(end) = a.expected_end else { continue };
+        let left = (end - today).num_days();
+        if left > days {
+            continue;
+        }
+        let resident = store::get_resident(&st.db, a.resident_id).await?;
+        rows.push(CalendarRow {
+            end: ctx.cat.date(end),
+            days_left: left,
+            type_key: format!("admission_type.{}", a.admission_type),
+            notice_due: left <= 15 && a.admission_type != AdmissionType::Determination.as_str(),
+            resident,
+            admission: a,
+        });
+    }
+    Ok(CalendarPage { ctx, days, rows })
+}

@@ -1,0 +1,934 @@
+//! Intake storage and services: residents, admissions, events and releases. Each write
+//! runs in the caller's transaction and appends its audit row there.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::rules::{
+    self, AdmissionFacts, AdmissionType, EventKind, IdKind, LegalRule, Presence, ReleaseReason,
+    Sex, TermEvent,
+};
+use crate::audit::{self, Actor};
+use crate::entities::{admission, admission_event, legal_rule, resident};
+use crate::error::{AppError, AppResult, FieldErrors, Msg, is_unique_violation};
+use crate::i18n::{fold_for_search, parse_date};
+
+pub const ACTIVE: &str = "active";
+pub const RELEASED: &str = "released";
+
+// ---------- legal rules ----------
+
+pub fn to_rule(m: &legal_rule::Model) -> Option<LegalRule> {
+    let pair = |a: Option<i32>, b: Option<i32>| a.zip(b);
+    Some(LegalRule {
+        id: m.id,
+        regime_code: m.regime_code.clone(),
+        regime_name: m.regime_name.clone(),
+        effective_from: m.effective_from,
+        effective_to: m.effective_to,
+        admission_type: AdmissionType::parse(&m.admission_type)?,
+        min_age: m.min_age,
+        max_age: m.max_age,
+        first_term: pair(m.first_term_min, m.first_term_max),
+        repeat_term: pair(m.repeat_term_min, m.repeat_term_max),
+        source: m.source.clone(),
+    })
+}
+
+pub async fn load_rules<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<LegalRule>> {
+    Ok(legal_rule::Entity::find()
+        .order_by_asc(legal_rule::COLUMN.effective_from)
+        .all(conn)
+        .await?
+        .iter()
+        .filter_map(to_rule)
+        .collect())
+}
+
+// ---------- residents ----------
+
+/// The registration form, as typed (kept for re-display on errors).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ResidentForm {
+    pub full_name: String,
+    /// dd/mm/yyyy (or yyyy-mm-dd).
+    pub date_of_birth: String,
+    /// `male` or `female`.
+    pub sex: String,
+    /// `cccd`, `passport` or `birth_certificate`.
+    pub id_kind: String,
+    pub id_number: String,
+    pub home_province: String,
+    pub home_district: String,
+    pub home_commune: String,
+    pub home_address: String,
+    pub current_address: String,
+    pub family_contact: String,
+    pub substances: String,
+    pub education: String,
+    pub occupation: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewResident {
+    pub full_name: String,
+    pub dob: NaiveDate,
+    pub sex: Sex,
+    pub id_kind: IdKind,
+    pub id_number: String,
+}
+
+const MAX_TEXT: usize = 500;
+
+/// Checks the registration form; pure.
+pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewResident, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let full_name = f.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if full_name.is_empty() {
+        e.add("full_name", "error.required");
+    } else if full_name.chars().count() > 128 {
+        e.add("full_name", "error.too_long");
+    }
+    let dob = if f.date_of_birth.trim().is_empty() {
+        e.add("date_of_birth", "error.required");
+        None
+    } else {
+        match parse_date(&f.date_of_birth) {
+            Some(d) => match rules::check_birth_date(d, today) {
+                Ok(()) => Some(d),
+                Err(m) => {
+                    e.add("date_of_birth", m);
+                    None
+                }
+            },
+            None => {
+                e.add("date_of_birth", "error.date_format");
+                None
+            }
+        }
+    };
+    let sex = Sex::parse(&f.sex);
+    if sex.is_none() {
+        e.add("sex", "error.required");
+    }
+    let id_kind = IdKind::parse(&f.id_kind);
+    let id_number = match id_kind {
+        None => {
+            e.add("id_kind", "error.required");
+            None
+        }
+        Some(k) => match rules::check_id_number(k, &f.id_number, dob, sex) {
+            Ok(n) => Some(n),
+            Err(m) => {
+                e.add("id_number", m);
+                None
+            }
+        },
+    };
+    for (field, value) in [
+        ("home_province", &f.home_province),
+        ("home_district", &f.home_district),
+        ("home_commune", &f.home_commune),
+        ("home_address", &f.home_address),
+        ("current_address", &f.current_address),
+        ("family_contact", &f.family_contact),
+        ("substances", &f.substances),
+        ("education", &f.education),
+        ("occupation", &f.occupation),
+    ] {
+        if value.chars().count() > MAX_TEXT {
+            e.add(field, "error.too_long");
+        }
+    }
+    if f.home_province.trim().is_empty() {
+        e.add("home_province", "error.required");
+    }
+    if f.home_commune.trim().is_empty() {
+        e.add("home_commune", "error.required");
+    }
+    match (e.is_empty(), dob, sex, id_kind, id_number) {
+        (true, Some(dob), Some(sex), Some(id_kind), Some(id_number)) => Ok(NewResident {
+            full_name,
+            dob,
+            sex,
+            id_kind,
+            id_number,
+        }),
+        _ => Err(e),
+    }
+}
+
+pub enum Registered {
+    New(resident::Model),
+    /// The identity document is already on record: a repeat admission, not a new person.
+    Existing(resident::Model),
+}
+
+pub async fn find_by_identity<C: ConnectionTrait>(
+    conn: &C,
+    kind: IdKind,
+    number: &str,
+) -> AppResult<Option<resident::Model>> {
+    Ok(resident::Entity::find()
+        .filter(resident::COLUMN.id_kind.eq(kind.as_str()))
+        .filter(resident::COLUMN.id_number.eq(number))
+        .one(conn)
+        .await?)
+}
+
+/// Registers a person, or returns the existing record when the identity document is
+/// already known (one person, one record).
+pub async fn register<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    centre_code: &str,
+    f: &ResidentForm,
+    today: NaiveDate,
+) -> AppResult<Registered> {
+    let n = validate_resident(f, today).map_err(AppError::Invalid)?;
+    if let Some(existing) = find_by_identity(conn, n.id_kind, &n.id_number).await? {
+        return Ok(Registered::Existing(existing));
+    }
+    let provisional = format!("new-{}", crate::auth::session::random_hex(8)?);
+    let clean = |s: &str| s.trim().to_owned();
+    let inserted = resident::ActiveModel {
+        code: Set(provisional),
+        full_name: Set(n.full_name.clone()),
+        name_search: Set(fold_for_search(&n.full_name)),
+        date_of_birth: Set(n.dob),
+        sex: Set(n.sex.as_str().to_owned()),
+        id_kind: Set(n.id_kind.as_str().to_owned()),
+        id_number: Set(n.id_number.clone()),
+        home_province: Set(clean(&f.home_province)),
+        home_district: Set(clean(&f.home_district)),
+        home_commune: Set(clean(&f.home_commune)),
+        home_address: Set(clean(&f.home_address)),
+        current_address: Set(clean(&f.current_address)),
+        family_contact: Set(clean(&f.family_contact)),
+        substances: Set(clean(&f.substances)),
+        education: Set(clean(&f.education)),
+        occupation: Set(clean(&f.occupation)),
+        created_at: Set(Utc::now()),
+        created_by: Set(actor.user_id),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await;
+    let inserted = match inserted {
+        Ok(m) => m,
+        // Registered by someone else a moment ago: same outcome as a known document.
+        Err(e) if is_unique_violation(&e) => {
+            return find_by_identity(conn, n.id_kind, &n.id_number)
+                .await?
+                .map(Registered::Existing)
+                .ok_or(AppError::Conflict("error.duplicate"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The resident code is the centre's code and the record number: unique, stable, short.
+    let code = format!("{centre_code}-{:06}", inserted.id);
+    let mut am = inserted.into_active_model();
+    am.code = Set(code);
+    let model = am.update(conn).await?;
+    audit::record(
+        conn,
+        actor,
+        "resident.create",
+        "resident",
+        model.id,
+        json!({ "after": { "code": model.code, "id_kind": model.id_kind, "sex": model.sex } }),
+    )
+    .await?;
+    Ok(Registered::New(model))
+}
+
+pub async fn get_resident<C: ConnectionTrait>(conn: &C, id: i32) -> AppResult<resident::Model> {
+    resident::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Filters of the residents list.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ResidentQuery {
+    /// Name (diacritics and case ignored), identity number or resident code.
+    pub q: String,
+    /// Include people without an active admission.
+    pub all: bool,
+    pub admission_type: String,
+    pub sex: String,
+    pub zone: String,
+    /// Only under-18s.
+    pub minors: bool,
+    /// Only those due for release within this many days.
+    pub due_within: Option<i64>,
+    pub page: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ResidentRow {
+    pub id: i32,
+    pub code: String,
+    pub full_name: String,
+    pub date_of_birth: NaiveDate,
+    pub age: i32,
+    pub sex: String,
+    pub admission_id: Option<i32>,
+    pub admission_type: Option<String>,
+    pub admitted_on: Option<NaiveDate>,
+    pub expected_end: Option<NaiveDate>,
+    pub presence: Option<String>,
+    pub zone: Option<String>,
+}
+
+pub const PAGE_SIZE: u64 = 25;
+
+/// Residents matching the query, paged, with their active admission.
+pub async fn search<C: ConnectionTrait>(
+    conn: &C,
+    q: &ResidentQuery,
+    today: NaiveDate,
+) -> AppResult<(Vec<ResidentRow>, u64)> {
+    use sea_orm::Condition;
+    let mut cond = Condition::all();
+    let text = q.q.trim();
+    if !text.is_empty() {
+        let folded = fold_for_search(text);
+        let like = format!("%{}%", folded.replace('%', "").replace('_', ""));
+        let upper = text.to_uppercase().replace(' ', "");
+        cond = cond.add(
+            Condition::any()
+                .add(resident::COLUMN.name_search.like(like))
+                .add(resident::COLUMN.id_number.eq(upper.clone()))
+                .add(resident::COLUMN.code.eq(upper)),
+        );
+    }
+    // Active admissions, by resident.
+    let active: Vec<admission::Model> = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(ACTIVE))
+        .all(conn)
+        .await?;
+    let by_resident: std::collections::HashMap<i32, &admission::Model> =
+        active.iter().map(|a| (a.resident_id, a)).collect();
+    let filtering_admissions = !q.all
+        || !q.admission_type.is_empty()
+        || !q.zone.trim().is_empty()
+        || q.due_within.is_some();
+    if filtering_admissions {
+        let ids: Vec<i32> = active
+            .iter()
+            .filter(|a| q.admission_type.is_empty() || a.admission_type == q.admission_type)
+            .filter(|a| {
+                q.zone.trim().is_empty() || fold_for_search(&a.zone) == fold_for_search(&q.zone)
+            })
+            .filter(|a| match q.due_within {
+                Some(n) => a.expected_end.is_some_and(|e| (e - today).num_days() <= n),
+                None => true,
+            })
+            .map(|a| a.resident_id)
+            .collect();
+        cond = cond.add(resident::COLUMN.id.is_in(ids));
+    }
+    if !q.sex.is_empty() {
+        cond = cond.add(resident::COLUMN.sex.eq(q.sex.clone()));
+    }
+    if q.minors {
+        let cutoff = today
+            .checked_sub_months(chrono::Months::new(18 * 12))
+            .unwrap_or(today);
+        cond = cond.add(resident::COLUMN.date_of_birth.gt(cutoff));
+    }
+    let paginator = resident::Entity::find()
+        .filter(cond)
+        .order_by_asc(resident::COLUMN.name_search)
+        .order_by_asc(resident::COLUMN.id)
+        .paginate(conn, PAGE_SIZE);
+    let total = paginator.num_items().await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let rows = paginator
+        .fetch_page(page - 1)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let a = by_resident.get(&r.id);
+            ResidentRow {
+                id: r.id,
+                age: rules::age_on(r.date_of_birth, today),
+                code: r.code,
+                full_name: r.full_name,
+                date_of_birth: r.date_of_birth,
+                sex: r.sex,
+                admission_id: a.map(|a| a.id),
+                admission_type: a.map(|a| a.admission_type.clone()),
+                admitted_on: a.map(|a| a.admitted_on),
+                expected_end: a.and_then(|a| a.expected_end),
+                presence: a.map(|a| a.presence.clone()),
+                zone: a.map(|a| a.zone.clone()),
+            }
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+pub async fn admissions_of<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: i32,
+) -> AppResult<Vec<admission::Model>> {
+    Ok(admission::Entity::find()
+        .filter(admission::COLUMN.resident_id.eq(resident_id))
+        .order_by_desc(admission::COLUMN.admitted_on)
+        .order_by_desc(admission::COLUMN.id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn events_of<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+) -> AppResult<Vec<admission_event::Model>> {
+    Ok(admission_event::Entity::find()
+        .filter(admission_event::COLUMN.admission_id.eq(admission_id))
+        .order_by_asc(admission_event::COLUMN.occurred_on)
+        .order_by_asc(admission_event::COLUMN.id)
+        .all(conn)
+        .await?)
+}
+
+/// Events in force: those not replaced by a correction.
+pub fn effective_events(events: &[admission_event::Model]) -> Vec<&admission_event::Model> {
+    let corrected: std::collections::HashSet<i32> =
+        events.iter().filter_map(|e| e.corrects_id).collect();
+    events
+        .iter()
+        .filter(|e| !corrected.contains(&e.id))
+        .collect()
+}
+
+pub fn term_events(events: &[admission_event::Model]) -> Vec<TermEvent> {
+    effective_events(events)
+        .into_iter()
+        .filter_map(|e| {
+            Some(TermEvent {
+                kind: EventKind::parse(&e.kind)?,
+                on: e.occurred_on,
+                months: e.months,
+                travel_days: e.travel_days,
+            })
+        })
+        .collect()
+}
+
+// ---------- admissions ----------
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AdmissionForm {
+    /// compulsory_adult, compulsory_minor, voluntary, temporary or determination.
+    pub admission_type: String,
+    /// Court decision, contract or management decision number.
+    pub document_number: String,
+    /// dd/mm/yyyy: the decision or contract date (selects the legal regime).
+    pub document_date: String,
+    /// Deciding body (court) or signing party.
+    pub issuing_body: String,
+    /// dd/mm/yyyy.
+    pub admitted_on: String,
+    pub term_months: String,
+    pub guardian_name: String,
+    /// Days in temporary management at another facility, from the file (deducted).
+    pub temp_days_elsewhere: String,
+    pub zone: String,
+    pub health_on_arrival: String,
+    pub documents_received: String,
+    pub belongings: String,
+}
+
+fn parse_int(s: &str) -> Result<Option<i32>, ()> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<i32>().map(Some).map_err(|_| ())
+}
+
+fn date_field(
+    e: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    required: bool,
+) -> Option<NaiveDate> {
+    if value.trim().is_empty() {
+        if required {
+            e.add(field, "error.required");
+        }
+        return None;
+    }
+    let d = parse_date(value);
+    if d.is_none() {
+        e.add(field, "error.date_format");
+    }
+    d
+}
+
+/// Days the person spent in temporary management at this centre just before: the
+/// preceding temporary admission, if it ended within the last 5 days (N116 Art 44.3).
+fn temp_days_here(previous: &[admission::Model], admitted_on: NaiveDate) -> i64 {
+    previous
+        .iter()
+        .filter(|a| a.admission_type == AdmissionType::Temporary.as_str())
+        .filter_map(|a| a.released_on.map(|r| (a.admitted_on, r)))
+        .filter(|(_, r)| *r <= admitted_on && (admitted_on - *r).num_days() <= 5)
+        .map(|(s, r)| (r - s).num_days())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The expected end of an admission from its record and events.
+pub fn compute_end(
+    a: &admission::Model,
+    events: &[admission_event::Model],
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let t = AdmissionType::parse(&a.admission_type)?;
+    match (t, a.term_months) {
+        (AdmissionType::Determination, _) => Some(a.admitted_on + chrono::Duration::days(5)),
+        (_, Some(term)) => Some(
+            rules::expected_end(
+                a.admitted_on,
+                term,
+                i64::from(a.temp_days),
+                &term_events(events),
+                today,
+            )
+            .expected_end,
+        ),
+        _ => None,
+    }
+}
+
+pub async fn admit<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    resident_id: i32,
+    f: &AdmissionForm,
+    today: NaiveDate,
+) -> AppResult<admission::Model> {
+    let person = get_resident(conn, resident_id).await?;
+    let previous = admissions_of(conn, resident_id).await?;
+    let mut e = FieldErrors::new();
+    if previous.iter().any(|a| a.status == ACTIVE) {
+        e.add("admission_type", "error.active_admission_exists");
+        return Err(AppError::Invalid(e));
+    }
+    let t = AdmissionType::parse(&f.admission_type);
+    if t.is_none() {
+        e.add("admission_type", "error.required");
+    }
+    let document_date = date_field(&mut e, "document_date", &f.document_date, true);
+    let admitted_on = date_field(&mut e, "admitted_on", &f.admitted_on, true);
+    let term = parse_int(&f.term_months).unwrap_or_else(|()| {
+        e.add("term_months", "error.whole_number");
+        None
+    });
+    let temp_elsewhere = parse_int(&f.temp_days_elsewhere).unwrap_or_else(|()| {
+        e.add("temp_days_elsewhere", "error.whole_number");
+        None
+    });
+    if temp_elsewhere.is_some_and(|d| !(0..=365).contains(&d)) {
+        e.add("temp_days_elsewhere", "error.temp_days_range");
+    }
+    for (field, value, max) in [
+        ("zone", &f.zone, 64),
+        ("document_number", &f.document_number, 128),
+        ("issuing_body", &f.issuing_body, 200),
+        ("guardian_name", &f.guardian_name, 200),
+        ("health_on_arrival", &f.health_on_arrival, 2000),
+        ("documents_received", &f.documents_received, 2000),
+        ("belongings", &f.belongings, 2000),
+    ] {
+        if value.chars().count() > max {
+            e.add(field, "error.too_long");
+        }
+    }
+    let (Some(t), Some(document_date), Some(admitted_on)) = (t, document_date, admitted_on) else {
+        return Err(AppError::Invalid(e));
+    };
+    let prior = previous
+        .iter()
+        .filter(|a| {
+            AdmissionType::parse(&a.admission_type).is_some_and(AdmissionType::is_rehabilitation)
+        })
+        .count() as u32;
+    let rules_all = load_rules(conn).await?;
+    let facts = AdmissionFacts {
+        admission_type: t,
+        dob: person.date_of_birth,
+        decision_date: document_date,
+        admitted_on,
+        term_months: term,
+        prior_rehabilitations: prior,
+        document_number: f.document_number.clone(),
+        issuing_body: f.issuing_body.clone(),
+        guardian_name: f.guardian_name.clone(),
+        today,
+    };
+    let rule = match rules::check_admission(&facts, &rules_all) {
+        Ok(r) if e.is_empty() => r.clone(),
+        Ok(_) => return Err(AppError::Invalid(e)),
+        Err(more) => {
+            for (k, v) in more.0 {
+                e.add(k, v);
+            }
+            return Err(AppError::Invalid(e));
+        }
+    };
+    let temp_days = if t.is_compulsory() {
+        temp_days_here(&previous, admitted_on) + i64::from(temp_elsewhere.unwrap_or(0))
+    } else {
+        0
+    };
+    let mut model = admission::ActiveModel {
+        resident_id: Set(resident_id),
+        admission_type: Set(t.as_str().to_owned()),
+        status: Set(ACTIVE.to_owned()),
+        presence: Set(Presence::Present.as_str().to_owned()),
+        presence_since: Set(admitted_on),
+        admitted_on: Set(admitted_on),
+        document_number: Set(f.document_number.trim().to_owned()),
+        document_date: Set(document_date),
+        issuing_body: Set(f.issuing_body.trim().to_owned()),
+        guardian_name: Set(f.guardian_name.trim().to_owned()),
+        term_months: Set(term),
+        prior_rehabilitations: Set(prior as i32),
+        rule_id: Set(Some(rule.id)),
+        regime_code: Set(rule.regime_code.clone()),
+        temp_days: Set(i32::try_from(temp_days).unwrap_or(0)),
+        expected_end: Set(None),
+        zone: Set(f.zone.trim().to_owned()),
+        stage: Set(1),
+        health_on_arrival: Set(f.health_on_arrival.trim().to_owned()),
+        documents_received: Set(f.documents_received.trim().to_owned()),
+        belongings: Set(f.belongings.trim().to_owned()),
+        released_on: Set(None),
+        release_reason: Set(None),
+        release_document: Set(String::new()),
+        from_centre: Set(None),
+        to_centre: Set(None),
+        created_at: Set(Utc::now()),
+        created_by: Set(actor.user_id),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            AppError::invalid("admission_type", "error.active_admission_exists")
+        } else {
+            err.into()
+        }
+    })?;
+    let end = compute_end(&model, &[], today);
+    if end.is_some() {
+        let mut am = model.into_active_model();
+        am.expected_end = Set(end);
+        model = am.update(conn).await?;
+    }
+    audit::record(
+        conn,
+        actor,
+        "admission.create",
+        "admission",
+        model.id,
+        json!({ "after": {
+            "resident": person.code, "type": model.admission_type, "document": model.document_number,
+            "admitted_on": model.admitted_on, "term_months": model.term_months, "regime": model.regime_code,
+            "prior_rehabilitations": model.prior_rehabilitations, "temp_days": model.temp_days,
+            "expected_end": model.expected_end, "zone": model.zone } }),
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn get_admission<C: ConnectionTrait>(conn: &C, id: i32) -> AppResult<admission::Model> {
+    admission::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+// ---------- events ----------
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct EventForm {
+    /// escape, escape_return, hospital_out, hospital_return, funeral_leave,
+    /// funeral_return, criminal_removal, criminal_return, term_reduction, stage_change.
+    pub kind: String,
+    /// dd/mm/yyyy.
+    pub occurred_on: String,
+    /// HH:MM.
+    pub occurred_time: String,
+    pub document_ref: String,
+    pub reason: String,
+    pub place: String,
+    /// Months of a term reduction.
+    pub months: String,
+    /// Travel days allowed with funeral leave.
+    pub travel_days: String,
+    /// New stage (1–5) for a stage change.
+    pub stage: String,
+}
+
+fn parse_time(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Some(String::new());
+    }
+    chrono::NaiveTime::parse_from_str(t, "%H:%M")
+        .ok()
+        .map(|v| v.format("%H:%M").to_string())
+}
+
+pub async fn record_event<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    admission_id: i32,
+    f: &EventForm,
+    today: NaiveDate,
+) -> AppResult<admission_event::Model> {
+    let a = get_admission(conn, admission_id).await?;
+    let mut e = FieldErrors::new();
+    if a.status != ACTIVE {
+        e.add("kind", "error.admission_not_active");
+        return Err(AppError::Invalid(e));
+    }
+    let kind = EventKind::parse(&f.kind);
+    if kind.is_none() {
+        e.add("kind", "error.required");
+    }
+    let on = date_field(&mut e, "occurred_on", &f.occurred_on, true);
+    let time = parse_time(&f.occurred_time);
+    if time.is_none() {
+        e.add("occurred_time", "error.time_format");
+    }
+    let months = parse_int(&f.months).unwrap_or_else(|()| {
+        e.add("months", "error.whole_number");
+        None
+    });
+    let travel = parse_int(&f.travel_days).unwrap_or_else(|()| {
+        e.add("travel_days", "error.whole_number");
+        None
+    });
+    let stage = parse_int(&f.stage).unwrap_or_else(|()| {
+        e.add("stage", "error.whole_number");
+        None
+    });
+    let (Some(kind), Some(on)) = (kind, on) else {
+        return Err(AppError::Invalid(e));
+    };
+    if on > today {
+        e.add("occurred_on", "error.date_in_future");
+    }
+    if on < a.admitted_on {
+        e.add(
+            "occurred_on",
+            Msg::new("error.before_admission").arg("date", crate::i18n::format_date(a.admitted_on)),
+        );
+    }
+    let presence = Presence::parse(&a.presence).unwrap_or(Presence::Present);
+    let next = match rules::next_presence(presence, kind) {
+        Ok(p) => p,
+        Err(k) => {
+            e.add("kind", Msg::new(k).arg("presence", presence.as_str()));
+            presence
+        }
+    };
+    if next != presence && on < a.presence_since {
+        e.add(
+            "occurred_on",
+            Msg::new("error.before_last_movement")
+                .arg("date", crate::i18n::format_date(a.presence_since)),
+        );
+    }
+    let events = events_of(conn, a.id).await?;
+    let mut event_months = 0;
+    let mut new_stage = a.stage;
+    match kind {
+        EventKind::TermReduction => {
+            if f.document_ref.trim().is_empty() {
+                e.add("document_ref", "error.court_decision_required");
+            }
+            match (a.term_months, months) {
+                (Some(term), Some(m)) => {
+                    if let Err(msg) = rules::check_reduction(
+                        a.admitted_on,
+                        term,
+                        i64::from(a.temp_days),
+                        &term_events(&events),
+                        on,
+                        m,
+                    ) {
+                        e.add("months", msg);
+                    }
+                    event_months = m;
+                }
+                (None, _) => e.add("kind", "error.no_term_for_type"),
+                (_, None) => e.add("months", "error.required"),
+            }
+        }
+        EventKind::StageChange => match stage {
+            Some(s) if (1..=5).contains(&s) => {
+                new_stage = s;
+                event_months = s;
+            }
+            _ => e.add("stage", "error.stage_range"),
+        },
+        EventKind::FuneralLeave => {
+            if travel.is_some_and(|t| !(0..=10).contains(&t)) {
+                e.add("travel_days", "error.travel_days_range");
+            }
+        }
+        _ => {}
+    }
+    for (field, value, max) in [
+        ("document_ref", &f.document_ref, 128),
+        ("place", &f.place, 200),
+        ("reason", &f.reason, 2000),
+    ] {
+        if value.chars().count() > max {
+            e.add(field, "error.too_long");
+        }
+    }
+    e.clone().into_result()?;
+    let event = admission_event::ActiveModel {
+        admission_id: Set(a.id),
+        kind: Set(kind.as_str().to_owned()),
+        occurred_on: Set(on),
+        occurred_time: Set(time.unwrap_or_default()),
+        document_ref: Set(f.document_ref.trim().to_owned()),
+        reason: Set(f.reason.trim().to_owned()),
+        months: Set(event_months),
+        travel_days: Set(travel.unwrap_or(0)),
+        place: Set(f.place.trim().to_owned()),
+        corrects_id: Set(None),
+        recorded_by: Set(actor.user_id),
+        recorded_by_name: Set(actor.username.clone()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let mut all = events;
+    all.push(event.clone());
+    let before =
+        json!({ "presence": a.presence, "expected_end": a.expected_end, "stage": a.stage });
+    let mut am = a.clone().into_active_model();
+    if next != presence {
+        am.presence = Set(next.as_str().to_owned());
+        am.presence_since = Set(on);
+    }
+    am.stage = Set(new_stage);
+    am.expected_end = Set(compute_end(&a, &all, today));
+    let updated = am.update(conn).await?;
+    audit::record(
+        conn,
+        actor,
+        &format!("admission.event.{}", kind.as_str()),
+        "admission",
+        a.id,
+        json!({ "event_id": event.id, "on": on, "document": event.document_ref, "before": before,
+                "after": { "presence": updated.presence, "expected_end": updated.expected_end, "stage": updated.stage } }),
+    )
+    .await?;
+    Ok(event)
+}
+
+// ---------- release ----------
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ReleaseForm {
+    /// Release reason code.
+    pub reason: String,
+    /// dd/mm/yyyy.
+    pub released_on: String,
+    pub document_ref: String,
+    /// Receiving centre code for a transfer.
+    pub to_centre: String,
+}
+
+pub async fn release<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    admission_id: i32,
+    f: &ReleaseForm,
+    today: NaiveDate,
+    known_centres: &[String],
+) -> AppResult<admission::Model> {
+    let a = get_admission(conn, admission_id).await?;
+    let mut e = FieldErrors::new();
+    if a.status != ACTIVE {
+        e.add("reason", "error.admission_not_active");
+        return Err(AppError::Invalid(e));
+    }
+    let t = AdmissionType::parse(&a.admission_type).ok_or(AppError::Internal(anyhow::anyhow!(
+        "admission type {}",
+        a.admission_type
+    )))?;
+    let on = date_field(&mut e, "released_on", &f.released_on, true);
+    let reason = ReleaseReason::parse(&f.reason);
+    if let Some(on) = on {
+        for (k, v) in rules::check_release(a.admitted_on, on, today, reason, t).0 {
+            e.add(k, v);
+        }
+    } else if reason.is_none() {
+        e.add("reason", "error.release_reason_required");
+    }
+    let to_centre = f.to_centre.trim().to_uppercase();
+    if reason == Some(ReleaseReason::TransferCentre) && !known_centres.contains(&to_centre) {
+        e.add(
+            "to_centre",
+            Msg::new("error.unknown_centre").arg(
+                "code",
+                if to_centre.is_empty() {
+                    "—".to_owned()
+                } else {
+                    to_centre.clone()
+                },
+            ),
+        );
+    }
+    if f.document_ref.chars().count() > 128 {
+        e.add("document_ref", "error.too_long");
+    }
+    e.into_result()?;
+    let (Some(on), Some(reason)) = (on, reason) else {
+        return Err(AppError::BadRequest("error.invalid"));
+    };
+    let mut am = a.clone().into_active_model();
+    am.status = Set(RELEASED.to_owned());
+    am.released_on = Set(Some(on));
+    am.release_reason = Set(Some(reason.as_str().to_owned()));
+    am.release_document = Set(f.document_ref.trim().to_owned());
+    am.to_centre = Set((reason == ReleaseReason::TransferCentre).then_some(to_centre));
+    let updated = am.update(conn).await?;
+    audit::record(
+        conn,
+        actor,
+        "admission.release",
+        "admission",
+        a.id,
+        json!({ "before": { "status": a.status, "presence": a.presence, "expected_end": a.expected_end },
+                "after": { "status": updated.status, "released_on": on, "reason": reason.as_str(), "document": updated.release_document, "to_centre": updated.to_centre } }),
+    )
+    .await?;
+    Ok(updated)
+}
