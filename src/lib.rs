@@ -16,6 +16,7 @@ pub mod entities;
 pub mod error;
 pub mod i18n;
 pub mod openapi;
+pub mod pdf;
 pub mod seed;
 pub mod state;
 pub mod web;

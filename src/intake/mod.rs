@@ -3,6 +3,7 @@
 
 pub mod aftercare;
 pub mod api;
+pub mod documents;
 pub mod pages;
 pub mod rules;
 pub mod store;
@@ -24,6 +25,12 @@ pub fn routes() -> Routes<AppState> {
         .post("/residents/{id}/admissions", manage, pages::admit)
         .post("/admissions/{id}/events", manage, pages::record_event)
         .post("/admissions/{id}/release", manage, pages::release)
+        .get("/admissions/{id}/record.pdf", view, documents::record_pdf)
+        .get(
+            "/admissions/{id}/certificate.pdf",
+            view,
+            documents::certificate_pdf,
+        )
         .get("/releases", view, pages::release_calendar)
         .get("/aftercare", manage, aftercare::page)
         .get("/aftercare.csv", manage, aftercare::csv)

@@ -521,6 +521,22 @@ async fn escape_return_reduction_and_release_move_the_dates() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Both documents print; the certificate only after completion.
+    let pdf = c.get(&format!("/admissions/{}/record.pdf", a.id)).await;
+    assert_eq!(pdf.headers.get("content-type").unwrap(), "application/pdf");
+    assert!(pdf.body.starts_with("%PDF"));
+    let cert = c
+        .get(&format!("/admissions/{}/certificate.pdf", a.id))
+        .await;
+    assert_eq!(cert.status, StatusCode::OK);
+    assert!(cert.body.starts_with("%PDF"));
+    let printed = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("admission.print_record"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(printed, 1);
+
     // After-care hand-off: 2 years for an adult after compulsory rehabilitation.
     let ac = c.get("/aftercare?from=01/11/2025&to=30/11/2025").await;
     ac.assert_contains("Xã Tản Lĩnh, Ba Vì, Hà Nội");
