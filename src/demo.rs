@@ -38,6 +38,13 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
             c.short_name.clone(),
         ));
     }
+    let demo = seed::demo_users().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let caps: Vec<i32> = seed::centres()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .iter()
+        .map(|c| c.receiving_capacity)
+        .collect();
+    let residents = crate::intake::demo::split(demo.residents_total, &caps);
     let (stop, stop_rx) = watch::channel(false);
     let mut instances = Vec::new();
     let mut tasks = Vec::new();
@@ -61,6 +68,12 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
         seed::demo_accounts(&txn, kind)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Centres follow the department in the plan: centre k gets residents[k - 1].
+        if let (Some(code), Some(n)) = (&centre, i.checked_sub(1).and_then(|c| residents.get(c))) {
+            crate::intake::demo::seed(&txn, code, *n, crate::i18n::today_hanoi())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         txn.commit().await?;
         let (router, state) = app::router(cfg.clone(), conn, inst);
         let listener = tokio::net::TcpListener::bind(cfg.bind)

@@ -172,6 +172,8 @@ pub struct DemoUser {
 #[derive(Debug, Deserialize)]
 pub struct DemoUsers {
     pub password: String,
+    #[serde(default)]
+    pub residents_total: usize,
     pub centre_user: Vec<DemoUser>,
     pub department_user: Vec<DemoUser>,
 }

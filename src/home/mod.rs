@@ -45,9 +45,14 @@ pub struct HomePage {
     pub accounts: Option<AccountStats>,
     /// Links to the areas this role may open, other than home.
     pub shortcuts: Vec<NavItem>,
-    /// Intake warnings (intake desk and director).
+    /// Intake warnings (intake desk and director), the most urgent first.
     pub warnings: Vec<WarningLine>,
+    /// How many warnings there are in all (only the first ones are listed).
+    pub warning_count: usize,
 }
+
+/// Warnings listed on the home page; the rest are behind the release calendar.
+const WARNINGS_SHOWN: usize = 15;
 
 /// One warning of the intake desk, ready to show.
 pub struct WarningLine {
@@ -102,24 +107,26 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         None
     };
     let shortcuts = ctx.nav.iter().filter(|n| n.href != "/").cloned().collect();
-    let warnings =
+    let all_warnings =
         if st.instance.centre.is_some() && role_has(user.role, Permission::ManageAdmissions) {
-            crate::intake::warnings::for_centre(&st.db, today)
-                .await?
-                .into_iter()
-                .map(|w| {
-                    let (key, n) = w.message();
-                    WarningLine {
-                        resident_id: w.resident.id,
-                        name: w.resident.full_name.clone(),
-                        code: w.resident.code.clone(),
-                        text: ctx.cat.t1(key, "n", n),
-                    }
-                })
-                .collect()
+            crate::intake::warnings::for_centre(&st.db, today).await?
         } else {
             Vec::new()
         };
+    let warning_count = all_warnings.len();
+    let warnings = all_warnings
+        .into_iter()
+        .take(WARNINGS_SHOWN)
+        .map(|w| {
+            let (key, n) = w.message();
+            WarningLine {
+                resident_id: w.resident.id,
+                name: w.resident.full_name.clone(),
+                code: w.resident.code.clone(),
+                text: ctx.cat.t1(key, "n", n),
+            }
+        })
+        .collect();
     Ok(HomePage {
         today: ctx.cat.date(today),
         ctx,
@@ -130,6 +137,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         accounts,
         shortcuts,
         warnings,
+        warning_count,
     }
     .into_response())
 }

@@ -3,6 +3,7 @@
 
 pub mod aftercare;
 pub mod api;
+pub mod demo;
 pub mod documents;
 pub mod pages;
 pub mod rules;

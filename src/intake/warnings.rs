@@ -15,6 +15,17 @@ pub struct WarningRow {
 }
 
 impl WarningRow {
+    /// Lower is more urgent: deadlines first, then absences, then reviews.
+    pub fn urgency(&self) -> u8 {
+        match self.warning {
+            Warning::DeterminationDue { .. } => 0,
+            Warning::EndOfTermSoon { .. } => 1,
+            Warning::VoluntaryAbsent { .. } => 2,
+            Warning::LongHospitalStay { .. } => 3,
+            Warning::ReductionCandidate => 4,
+        }
+    }
+
     /// Catalogue key and the value for its `{n}` placeholder.
     pub fn message(&self) -> (&'static str, i64) {
         match self.warning {
@@ -83,6 +94,6 @@ pub async fn for_centre<C: ConnectionTrait>(
             });
         }
     }
-    out.sort_by_key(|w| (w.message().0, w.admission.expected_end));
+    out.sort_by_key(|w| (w.urgency(), w.admission.expected_end));
     Ok(out)
 }

@@ -1,0 +1,392 @@
+//! Synthetic residents for the demo (never for `serve`): deterministic names, documents
+//! and admissions that obey the legal rules in force, so that the demo's lists, warnings
+//! and occupancy look like a working centre. No real person's data.
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+use serde_json::json;
+
+use super::rules::{self, AdmissionType, Presence, ReleaseReason, TermEvent};
+use super::store::{self, ACTIVE, RELEASED};
+use crate::audit::{self, Actor};
+use crate::entities::{admission, admission_event, resident};
+use crate::error::AppResult;
+use crate::i18n::fold_for_search;
+
+const FAMILY: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý",
+    "Phan", "Đinh", "Trịnh",
+];
+const MIDDLE_M: &[&str] = &[
+    "Văn", "Đức", "Minh", "Quang", "Hữu", "Thanh", "Xuân", "Công", "Mạnh", "Tiến",
+];
+const MIDDLE_F: &[&str] = &["Thị", "Thu", "Ngọc", "Thanh", "Minh"];
+const GIVEN_M: &[&str] = &[
+    "An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khoa", "Lâm", "Long", "Nam", "Phong", "Quân",
+    "Sơn", "Thắng", "Tuấn", "Việt", "Hiếu", "Tùng", "Đạt", "Kiên",
+];
+const GIVEN_F: &[&str] = &["Hoa", "Lan", "Mai", "Hương", "Hằng", "Linh", "Trang", "Yến"];
+const COMMUNES: &[(&str, &str)] = &[
+    ("Ba Vì", "Xã Tản Lĩnh"),
+    ("Ba Vì", "Xã Yên Bài"),
+    ("Sóc Sơn", "Xã Tân Minh"),
+    ("Sóc Sơn", "Xã Phù Linh"),
+    ("Sơn Tây", "Phường Xuân Khanh"),
+    ("Nam Từ Liêm", "Phường Xuân Phương"),
+    ("Đống Đa", "Phường Văn Miếu"),
+    ("Hoàng Mai", "Phường Tương Mai"),
+    ("Long Biên", "Phường Bồ Đề"),
+    ("Gia Lâm", "Xã Kiêu Kỵ"),
+];
+const SUBSTANCES: &[&str] = &[
+    "Heroin",
+    "Ma túy tổng hợp (methamphetamine)",
+    "Heroin, methamphetamine",
+    "Cần sa",
+    "Ketamine",
+];
+
+/// A small deterministic generator (same demo every run).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Creates `count` residents with an active admission (and some past ones) when the
+/// centre has no residents yet. Returns how many were created.
+pub async fn seed<C: ConnectionTrait>(
+    conn: &C,
+    centre_code: &str,
+    count: usize,
+    today: NaiveDate,
+) -> AppResult<usize> {
+    if resident::Entity::find().count(conn).await? > 0 {
+        return Ok(0);
+    }
+    let rules_all = store::load_rules(conn).await?;
+    let mut rng = Lcg(centre_code
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let now = Utc::now();
+    for i in 0..count {
+        let female = rng.chance(6);
+        let minor = rng.chance(3);
+        let age = if minor {
+            15 + rng.below(3) as i32
+        } else {
+            19 + rng.below(32) as i32
+        };
+        let dob = NaiveDate::from_ymd_opt(
+            today.year() - age,
+            1 + rng.below(12) as u32,
+            1 + rng.below(28) as u32,
+        )
+        .unwrap_or(today);
+        let dob = if rules::age_on(dob, today) < age {
+            dob - Duration::days(366)
+        } else {
+            dob
+        };
+        let name = format!(
+            "{} {} {}",
+            rng.pick(FAMILY),
+            rng.pick(if female { MIDDLE_F } else { MIDDLE_M }),
+            rng.pick(if female { GIVEN_F } else { GIVEN_M })
+        );
+        let century = if dob.year() >= 2000 { 2 } else { 0 };
+        let cccd = format!(
+            "001{}{:02}{:06}",
+            century + u32::from(female),
+            dob.year() % 100,
+            (i + 1) * 7 % 1_000_000
+        );
+        let (district, commune) = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
+        let r = resident::ActiveModel {
+            code: Set(format!("{centre_code}-{:06}", i + 1)),
+            full_name: Set(name.clone()),
+            name_search: Set(fold_for_search(&name)),
+            date_of_birth: Set(dob),
+            sex: Set(if female { "female" } else { "male" }.into()),
+            id_kind: Set("cccd".into()),
+            id_number: Set(cccd),
+            home_province: Set("Hà Nội".into()),
+            home_district: Set(district.into()),
+            home_commune: Set(commune.into()),
+            home_address: Set(format!("Thôn {}", 1 + rng.below(12))),
+            current_address: Set(String::new()),
+            family_contact: Set(format!("Gia đình: 09{:08}", rng.below(100_000_000))),
+            substances: Set(rng.pick(SUBSTANCES).into()),
+            education: Set(format!("{}/12", 5 + rng.below(8))),
+            occupation: Set(["Lao động tự do", "Không nghề", "Lái xe", "Thợ xây"]
+                [rng.below(4) as usize]
+                .into()),
+            created_at: Set(now),
+            created_by: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+
+        let t = match rng.below(100) {
+            _ if minor => AdmissionType::CompulsoryMinor,
+            0..=74 => AdmissionType::CompulsoryAdult,
+            75..=91 => AdmissionType::Voluntary,
+            92..=97 => AdmissionType::Temporary,
+            _ => AdmissionType::Determination,
+        };
+        // Some people were here before: a completed earlier course in the last quarter.
+        let mut prior = 0;
+        if t.is_rehabilitation() && rng.chance(8) {
+            let released = today - Duration::days(20 + rng.below(70) as i64);
+            let started = released - Duration::days(365);
+            if let Some(rule) = rules::rule_for(
+                &rules_all,
+                AdmissionType::CompulsoryAdult,
+                started - Duration::days(3),
+            ) {
+                if rules::age_on(dob, started) >= 18 {
+                    admission::ActiveModel {
+                        resident_id: Set(r.id),
+                        admission_type: Set(AdmissionType::CompulsoryAdult.as_str().into()),
+                        status: Set(RELEASED.into()),
+                        presence: Set(Presence::Present.as_str().into()),
+                        presence_since: Set(started),
+                        admitted_on: Set(started),
+                        document_number: Set(format!(
+                            "{}/{}/QĐ-TA",
+                            1 + rng.below(400),
+                            started.year()
+                        )),
+                        document_date: Set(started - Duration::days(3)),
+                        issuing_body: Set(format!("TAND huyện {district}")),
+                        guardian_name: Set(String::new()),
+                        term_months: Set(Some(12)),
+                        prior_rehabilitations: Set(0),
+                        rule_id: Set(Some(rule.id)),
+                        regime_code: Set(rule.regime_code.clone()),
+                        temp_days: Set(0),
+                        expected_end: Set(Some(released)),
+                        zone: Set("Khu bắt buộc nam".into()),
+                        stage: Set(5),
+                        health_on_arrival: Set(String::new()),
+                        documents_received: Set(String::new()),
+                        belongings: Set(String::new()),
+                        released_on: Set(Some(released)),
+                        release_reason: Set(Some(ReleaseReason::Completion.as_str().into())),
+                        release_document: Set(String::new()),
+                        from_centre: Set(None),
+                        to_centre: Set(None),
+                        created_at: Set(now),
+                        created_by: Set(None),
+                        ..Default::default()
+                    }
+                    .insert(conn)
+                    .await?;
+                    prior = 1;
+                }
+            }
+        }
+
+        let max_ago: i64 = match t {
+            AdmissionType::Determination => 4,
+            AdmissionType::Temporary => 20,
+            AdmissionType::Voluntary | AdmissionType::CompulsoryMinor => 170,
+            _ => 340,
+        };
+        let ago = 1 + rng.below(max_ago as u64) as i64;
+        let admitted = today - Duration::days(ago);
+        let decided = admitted - Duration::days(2);
+        let Some(rule) = rules::rule_for(&rules_all, t, decided) else {
+            continue;
+        };
+        let range = if prior > 0 {
+            rule.repeat_term
+        } else {
+            rule.first_term
+        };
+        let term = range.map(|(lo, hi)| lo + rng.below((hi - lo + 1) as u64) as i32);
+        let zone = match (t, female) {
+            (AdmissionType::CompulsoryMinor, _) => "Khu người chưa thành niên",
+            (AdmissionType::Temporary | AdmissionType::Determination, false) => {
+                "Khu lưu trú tạm thời nam"
+            }
+            (AdmissionType::Temporary | AdmissionType::Determination, true) => {
+                "Khu lưu trú tạm thời nữ"
+            }
+            (AdmissionType::Voluntary, false) => "Khu tự nguyện nam",
+            (AdmissionType::Voluntary, true) => "Khu tự nguyện nữ",
+            (_, false) => "Khu bắt buộc nam",
+            (_, true) => "Khu bắt buộc nữ",
+        };
+        let stage = match ago {
+            0..=14 => 1,
+            15..=45 => 2,
+            46..=120 => 3,
+            121..=280 => 4,
+            _ => 5,
+        };
+        let mut a = admission::ActiveModel {
+            resident_id: Set(r.id),
+            admission_type: Set(t.as_str().into()),
+            status: Set(ACTIVE.into()),
+            presence: Set(Presence::Present.as_str().into()),
+            presence_since: Set(admitted),
+            admitted_on: Set(admitted),
+            document_number: Set(match t {
+                AdmissionType::Voluntary => {
+                    format!("HĐ-{}/{}", 1 + rng.below(900), admitted.year())
+                }
+                AdmissionType::Temporary => format!("{}/QĐ-QL", 1 + rng.below(300)),
+                AdmissionType::Determination => format!("YC-{}", 1 + rng.below(300)),
+                _ => format!("{}/{}/QĐ-TA", 1 + rng.below(400), decided.year()),
+            }),
+            document_date: Set(decided),
+            issuing_body: Set(if t.is_compulsory() {
+                format!("TAND huyện {district}")
+            } else {
+                String::new()
+            }),
+            guardian_name: Set(if age < 18 {
+                "Cha/mẹ (ghi trong hồ sơ)".into()
+            } else {
+                String::new()
+            }),
+            term_months: Set(term),
+            prior_rehabilitations: Set(prior),
+            rule_id: Set(Some(rule.id)),
+            regime_code: Set(rule.regime_code.clone()),
+            temp_days: Set(0),
+            expected_end: Set(None),
+            zone: Set(zone.into()),
+            stage: Set(if t.is_rehabilitation() { stage } else { 1 }),
+            health_on_arrival: Set("Tỉnh táo".into()),
+            documents_received: Set("Quyết định/hợp đồng; lý lịch tóm tắt".into()),
+            belongings: Set(String::new()),
+            released_on: Set(None),
+            release_reason: Set(None),
+            release_document: Set(String::new()),
+            from_centre: Set(None),
+            to_centre: Set(None),
+            created_at: Set(now),
+            created_by: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        // A few are away: escaped or in hospital.
+        let away = match rng.below(100) {
+            0..=1 if ago > 10 => Some((rules::EventKind::Escape, Presence::Escaped, "")),
+            2 if ago > 10 => Some((
+                rules::EventKind::HospitalOut,
+                Presence::InHospital,
+                "Bệnh viện đa khoa huyện",
+            )),
+            _ => None,
+        };
+        let mut events = Vec::new();
+        if let Some((kind, presence, place)) = away {
+            let on = today - Duration::days(1 + rng.below(ago.min(14) as u64) as i64);
+            admission_event::ActiveModel {
+                admission_id: Set(a.id),
+                kind: Set(kind.as_str().into()),
+                occurred_on: Set(on),
+                occurred_time: Set(String::new()),
+                document_ref: Set(String::new()),
+                reason: Set(String::new()),
+                months: Set(0),
+                travel_days: Set(0),
+                place: Set(place.into()),
+                corrects_id: Set(None),
+                recorded_by: Set(None),
+                recorded_by_name: Set("demo".into()),
+                recorded_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?;
+            events.push(TermEvent {
+                kind,
+                on,
+                months: 0,
+                travel_days: 0,
+            });
+            let mut am: admission::ActiveModel = a.clone().into();
+            am.presence = Set(presence.as_str().into());
+            am.presence_since = Set(on);
+            a = am.update(conn).await?;
+        }
+        let end = match (t, term) {
+            (AdmissionType::Determination, _) => Some(admitted + Duration::days(5)),
+            (_, Some(m)) => Some(rules::expected_end(admitted, m, 0, &events, today).expected_end),
+            _ => None,
+        };
+        let mut am: admission::ActiveModel = a.into();
+        am.expected_end = Set(end);
+        am.update(conn).await?;
+    }
+    audit::record(
+        conn,
+        &Actor::system("demo"),
+        "demo.residents",
+        "resident",
+        "",
+        json!({ "count": count }),
+    )
+    .await?;
+    Ok(count)
+}
+
+/// Splits `total` over centres in proportion to their receiving capacity (largest
+/// remainder), so the parts add up exactly.
+pub fn split(total: usize, capacities: &[i32]) -> Vec<usize> {
+    let sum: i64 = capacities.iter().map(|c| i64::from(*c)).sum();
+    if sum <= 0 {
+        return vec![0; capacities.len()];
+    }
+    let exact: Vec<f64> = capacities
+        .iter()
+        .map(|c| total as f64 * f64::from(*c) / sum as f64)
+        .collect();
+    let mut parts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+    let mut rest = total - parts.iter().sum::<usize>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| {
+        (exact[*b] - exact[*b].floor()).total_cmp(&(exact[*a] - exact[*a].floor()))
+    });
+    for i in order {
+        if rest == 0 {
+            break;
+        }
+        parts[i] += 1;
+        rest -= 1;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_adds_up() {
+        let caps = [700, 560, 480, 520, 450, 495, 419];
+        let parts = split(2773, &caps);
+        assert_eq!(parts.iter().sum::<usize>(), 2773);
+        assert_eq!(parts[0], 536);
+    }
+}
