@@ -24,7 +24,7 @@ use crate::entities::{centre, instance_info};
 use crate::state::{AppState, CookieNames, Instance};
 use crate::web::NavItem;
 use crate::web::context::{context, not_found};
-use crate::{account, admin, centres, db, home, intake, openapi, seed, web};
+use crate::{account, admin, centres, db, department, home, intake, openapi, seed, summary, web};
 
 /// Every area's routes. An area that exists on one kind of instance only is added
 /// here under that condition.
@@ -37,16 +37,23 @@ fn all_routes(kind: InstanceKind) -> Routes<AppState> {
         .merge(openapi::routes());
     match kind {
         // Residents exist only at centres; the department never holds personal data.
-        InstanceKind::Centre => common.merge(intake::routes()),
-        InstanceKind::Department => common,
+        InstanceKind::Centre => common.merge(intake::routes()).merge(summary::routes()),
+        InstanceKind::Department => common.merge(department::routes()),
     }
 }
 
 /// The main navigation, in order; each link shows only to roles its route admits.
 fn navigation(kind: InstanceKind) -> Vec<NavItem> {
     match kind {
-        InstanceKind::Centre => [home::NAV, intake::NAV, centres::NAV, admin::NAV].concat(),
-        InstanceKind::Department => [home::NAV, centres::NAV, admin::NAV].concat(),
+        InstanceKind::Centre => [
+            home::NAV,
+            intake::NAV,
+            centres::NAV,
+            summary::NAV,
+            admin::NAV,
+        ]
+        .concat(),
+        InstanceKind::Department => [home::NAV, department::NAV, centres::NAV, admin::NAV].concat(),
     }
 }
 
@@ -87,11 +94,27 @@ pub async fn prepare_with(
         ),
         None => None,
     };
+    let delivery = match cfg.role {
+        InstanceKind::Centre => {
+            let path = cfg
+                .signing_key_path
+                .clone()
+                .unwrap_or_else(|| summary::default_key_path(cfg));
+            let key = summary::signing::load_or_create(&path)?;
+            Some(Arc::new(summary::Delivery::new(
+                key,
+                cfg.department_url.clone(),
+                cfg.department_ca.as_deref(),
+            )?))
+        }
+        InstanceKind::Department => None,
+    };
     let instance = Instance {
         kind: cfg.role,
         centre,
         demo: cfg.demo,
         cookies: CookieNames::for_slug(&cfg.instance_slug()),
+        delivery,
     };
     Ok((conn, instance))
 }
@@ -141,6 +164,7 @@ pub fn router(
     let (routes, policy) = all_routes(instance.kind).into_parts();
     let state = AppState {
         db: conn,
+        delivery: instance.delivery.clone(),
         nav: Arc::new(navigation(instance.kind)),
         instance: Arc::new(instance),
         policy: Arc::new(policy),
@@ -200,6 +224,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let background = summary::spawn_background(state.clone());
     let upkeep_db = state.db.clone();
     let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -219,6 +244,9 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     upkeep.abort();
+    for t in background {
+        t.abort();
+    }
     state.db.clone().close().await.ok();
     result.context("server error")
 }

@@ -75,6 +75,25 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// A centre's summary-signing key: print its public key (creating the key on first
+    /// use), or, on the department, register a centre's public key.
+    CentreKey {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[command(subcommand)]
+        command: Option<KeyCommand>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Department: accept summaries from CENTRE signed with PUBLIC_KEY.
+    Register {
+        #[arg(long = "for-centre")]
+        for_centre: String,
+        #[arg(long)]
+        public_key: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,7 +138,10 @@ pub fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     let _ = if json {
         builder.json().try_init()
     } else {
@@ -177,6 +199,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             txn.commit().await?;
             println!("{n} centre(s) added");
             Ok(())
+        }
+        Command::CentreKey {
+            instance,
+            command: None,
+        } => {
+            let cfg = load(config, &instance)?;
+            anyhow::ensure!(
+                cfg.role == InstanceKind::Centre,
+                "centre-key prints a centre's key: use --role centre --centre CODE"
+            );
+            let path = cfg
+                .signing_key_path
+                .clone()
+                .unwrap_or_else(|| crate::summary::default_key_path(&cfg));
+            let key = crate::summary::signing::load_or_create(&path)?;
+            println!("{}", crate::summary::signing::public_key_b64(&key));
+            Ok(())
+        }
+        Command::CentreKey {
+            instance,
+            command:
+                Some(KeyCommand::Register {
+                    for_centre,
+                    public_key,
+                }),
+        } => {
+            init_tracing(false);
+            let cfg = load(config, &instance)?;
+            anyhow::ensure!(
+                cfg.role == InstanceKind::Department,
+                "keys are registered on the department: use --role department"
+            );
+            let (conn, _) = app::prepare(&cfg).await?;
+            let txn = db::begin_write(&conn).await?;
+            match crate::department::keys::register(
+                &txn,
+                &Actor::system("cli"),
+                &for_centre,
+                &public_key,
+            )
+            .await
+            {
+                Ok(k) => {
+                    txn.commit().await?;
+                    println!("key registered for {}", k.centre_code);
+                    Ok(())
+                }
+                Err(crate::error::AppError::Invalid(errors)) => {
+                    let cat = crate::i18n::Lang::En.catalog();
+                    let msgs: Vec<String> = errors
+                        .0
+                        .iter()
+                        .map(|(f, m)| format!("{f}: {}", m.render(cat)))
+                        .collect();
+                    anyhow::bail!("key not registered:\n  {}", msgs.join("\n  "))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
         }
         Command::User {
             command:

@@ -41,6 +41,15 @@ pub struct Config {
     /// Name shown for the department instance (the body that receives the centres'
     /// reports: Sở LĐ-TB&XH before 01/03/2025, the city police's PC04 after).
     pub department_name: Option<String>,
+    /// Centre instances: the department's base URL, where summaries are pushed
+    /// (e.g. `https://department.internal`). Without it summaries stay in the outbox.
+    pub department_url: Option<String>,
+    /// PEM file of a private certificate authority to trust for the department's URL
+    /// (then only it is trusted).
+    pub department_ca: Option<PathBuf>,
+    /// The centre's Ed25519 private key (PKCS#8 PEM, created with mode 0600 on first
+    /// start). Default: beside the SQLite file, or `./rehabops-<centre>.key`.
+    pub signing_key_path: Option<PathBuf>,
     /// Set when served behind TLS: cookies get the `Secure` flag.
     pub https: bool,
     /// Language for visitors who have not chosen one.
@@ -77,6 +86,9 @@ impl Default for Config {
             database_url: "sqlite://data/rehabops.db?mode=rwc".into(),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             department_name: None,
+            department_url: None,
+            department_ca: None,
+            signing_key_path: None,
             https: false,
             default_lang: Lang::Vi,
             session_idle_minutes: 480,

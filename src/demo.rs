@@ -48,6 +48,9 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
     let (stop, stop_rx) = watch::channel(false);
     let mut instances = Vec::new();
     let mut tasks = Vec::new();
+    // The department starts first; each centre then pushes to it with a key the demo
+    // registers there (in production an administrator registers each key).
+    let mut department: Option<(sea_orm::DatabaseConnection, SocketAddr)> = None;
     for (i, (kind, centre, label)) in plan.into_iter().enumerate() {
         let file = dir.join(format!(
             "{}.db",
@@ -60,6 +63,9 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
             database_url: format!("sqlite://{}?mode=rwc", file.display()),
             bind: SocketAddr::from(([127, 0, 0, 1], port)),
             demo: true,
+            department_url: department
+                .as_ref()
+                .map(|(_, addr)| format!("http://{addr}")),
             ..Config::default()
         };
         let cfg = Arc::new(cfg);
@@ -75,11 +81,23 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         txn.commit().await?;
+        if let (Some(code), Some(d), Some((dept_db, _))) = (&centre, &inst.delivery, &department) {
+            register_demo_key(
+                dept_db,
+                code,
+                &crate::summary::signing::public_key_b64(&d.key),
+            )
+            .await?;
+        }
+        let dept_conn = (kind == InstanceKind::Department).then(|| conn.clone());
         let (router, state) = app::router(cfg.clone(), conn, inst);
         let listener = tokio::net::TcpListener::bind(cfg.bind)
             .await
             .with_context(|| format!("cannot listen on {} (is another demo running?)", cfg.bind))?;
         let addr = listener.local_addr()?;
+        if let Some(c) = dept_conn {
+            department = Some((c, addr));
+        }
         let mut rx = stop_rx.clone();
         tasks.push(tokio::spawn(app::serve(
             listener,
@@ -101,6 +119,26 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
         stop,
         tasks,
     })
+}
+
+/// Registers a centre's key on the department unless that exact key is already active.
+async fn register_demo_key(
+    dept: &sea_orm::DatabaseConnection,
+    code: &str,
+    public_key: &str,
+) -> anyhow::Result<()> {
+    let active = crate::department::keys::active_for(dept, code)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if active.iter().any(|k| k.public_key == public_key) {
+        return Ok(());
+    }
+    let txn = db::begin_write(dept).await?;
+    crate::department::keys::register(&txn, &crate::audit::Actor::system("demo"), code, public_key)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    txn.commit().await?;
+    Ok(())
 }
 
 impl DemoHandle {

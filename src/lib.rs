@@ -24,5 +24,7 @@ pub mod web;
 pub mod account;
 pub mod admin;
 pub mod centres;
+pub mod department;
 pub mod home;
 pub mod intake;
+pub mod summary;

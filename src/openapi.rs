@@ -22,12 +22,15 @@ use crate::state::AppState;
         crate::intake::api::admit,
         crate::intake::api::record_event,
         crate::intake::api::release,
+        crate::department::dashboard::api,
     ),
+    components(schemas(crate::summary::schema::OccupancySummary)),
     modifiers(&Security),
     tags(
         (name = "account", description = "The signed-in user"),
         (name = "centres", description = "Centres and capacity"),
-        (name = "intake", description = "Residents, admissions, movements and releases (centre instances only)")
+        (name = "intake", description = "Residents, admissions, movements and releases (centre instances only)"),
+        (name = "department", description = "Aggregates received from the centres (department instance only). Centres deliver summaries with `POST /api/v1/summaries`: the body is an `OccupancySummary` (schema `rehabops.occupancy-summary/1`), signed with the centre's Ed25519 key; headers `x-rehabops-centre` and `x-rehabops-signature` (base64).")
     )
 )]
 pub struct ApiDoc;

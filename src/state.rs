@@ -16,6 +16,8 @@ pub struct AppState {
     pub instance: Arc<Instance>,
     pub policy: Arc<Policy>,
     pub nav: Arc<Vec<NavItem>>,
+    /// Centre instances: the signing key and sender of occupancy summaries.
+    pub delivery: Option<Arc<crate::summary::Delivery>>,
 }
 
 impl AppState {
@@ -35,6 +37,8 @@ pub struct Instance {
     pub centre: Option<centre::Model>,
     pub demo: bool,
     pub cookies: CookieNames,
+    /// Centre instances: the summary signing key and sender.
+    pub delivery: Option<Arc<crate::summary::Delivery>>,
 }
 
 /// Cookie names carry the instance so that several instances on one host (the demo)

@@ -61,10 +61,12 @@ impl Lang {
 const VI_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../../assets/i18n/vi/core.toml")),
     ("intake", include_str!("../../assets/i18n/vi/intake.toml")),
+    ("summary", include_str!("../../assets/i18n/vi/summary.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../../assets/i18n/en/core.toml")),
     ("intake", include_str!("../../assets/i18n/en/intake.toml")),
+    ("summary", include_str!("../../assets/i18n/en/summary.toml")),
 ];
 
 #[derive(Debug)]

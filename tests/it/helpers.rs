@@ -93,6 +93,7 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     _guard: Option<SchemaGuard>,
+    _keys: tempfile::TempDir,
 }
 
 pub fn test_config(kind: InstanceKind) -> Config {
@@ -125,8 +126,13 @@ impl TestApp {
         Self::spawn_with(test_config(kind)).await
     }
 
-    pub async fn spawn_with(cfg: Config) -> TestApp {
+    pub async fn spawn_with(mut cfg: Config) -> TestApp {
         let kind = cfg.role;
+        // Centre signing keys go to a temporary directory, never into the working tree.
+        let keys = tempfile::tempdir().expect("tempdir");
+        if cfg.signing_key_path.is_none() {
+            cfg.signing_key_path = Some(keys.path().join("centre.key"));
+        }
         let (conn, guard) = fresh_db().await;
         let (conn, instance) = app::prepare_with(&cfg, conn)
             .await
@@ -151,6 +157,7 @@ impl TestApp {
             router,
             state,
             _guard: guard,
+            _keys: keys,
         }
     }
 
@@ -177,6 +184,14 @@ impl TestApp {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// Serves this app on a real socket (for tests that cross HTTP between instances).
+    pub async fn serve_on(&self, listener: tokio::net::TcpListener) -> tokio::task::JoinHandle<()> {
+        let app = self.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        })
     }
 }
 

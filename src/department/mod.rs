@@ -1,0 +1,42 @@
+//! The department instance: receives the centres' signed occupancy summaries, registers
+//! their keys, and shows the seven centres side by side. Aggregates only.
+
+pub mod dashboard;
+pub mod key_pages;
+pub mod keys;
+pub mod receive;
+
+use crate::auth::{Access, Permission, Routes};
+use crate::state::AppState;
+use crate::web::NavItem;
+
+pub fn routes() -> Routes<AppState> {
+    let admin = Access::Perm(Permission::ManageReferenceData);
+    Routes::new()
+        .get(
+            "/dashboard",
+            Access::Perm(Permission::ViewDepartment),
+            dashboard::page,
+        )
+        .get(
+            "/api/v1/dashboard",
+            Access::Perm(Permission::ViewDepartment),
+            dashboard::api,
+        )
+        // Authenticated by the centre's signature, not by a user.
+        .post("/api/v1/summaries", Access::Public, receive::receive)
+        .get("/admin/centre-keys", admin, key_pages::list)
+        .post("/admin/centre-keys", admin, key_pages::register)
+        .post("/admin/centre-keys/{id}/revoke", admin, key_pages::revoke)
+}
+
+pub const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/dashboard",
+        key: "nav.dashboard",
+    },
+    NavItem {
+        href: "/admin/centre-keys",
+        key: "nav.centre_keys",
+    },
+];

@@ -1,0 +1,117 @@
+//! The centre's outbox: each summary is numbered and signed in the same transaction that
+//! stores it, then sent in order until the department acknowledges it.
+
+use chrono::Utc;
+use ed25519_dalek::SigningKey;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use super::compute;
+use super::schema::{OccupancySummary, Period};
+use super::signing;
+use crate::audit::{self, Actor};
+use crate::entities::summary_outbox;
+use crate::error::{AppError, AppResult};
+
+/// Computes, numbers, signs and stores a summary; returns its outbox row.
+pub async fn enqueue(
+    db: &DatabaseConnection,
+    key: &SigningKey,
+    actor: &Actor,
+    centre_code: &str,
+    period: Period,
+    today: chrono::NaiveDate,
+) -> AppResult<summary_outbox::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut summary: OccupancySummary =
+        compute::compute(&txn, centre_code, period, today, Utc::now()).await?;
+    let last = summary_outbox::Entity::find()
+        .order_by_desc(summary_outbox::COLUMN.sequence)
+        .limit(1)
+        .one(&txn)
+        .await?
+        .map_or(0, |r| r.sequence);
+    summary.sequence = last + 1;
+    let body = serde_json::to_string(&summary).map_err(|e| AppError::Internal(e.into()))?;
+    let row = summary_outbox::ActiveModel {
+        sequence: Set(summary.sequence),
+        kind: Set(summary.period.kind.clone()),
+        created_at: Set(Utc::now()),
+        signature: Set(signing::sign_b64(key, body.as_bytes())),
+        body: Set(body),
+        sent_at: Set(None),
+        attempts: Set(0),
+        last_attempt_at: Set(None),
+        last_error: Set(String::new()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "summary.create",
+        "summary_outbox",
+        row.sequence,
+        json!({ "kind": row.kind, "occupancy": summary.capacity.occupancy }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn pending<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<summary_outbox::Model>> {
+    Ok(summary_outbox::Entity::find()
+        .filter(summary_outbox::COLUMN.sent_at.is_null())
+        .order_by_asc(summary_outbox::COLUMN.sequence)
+        .all(conn)
+        .await?)
+}
+
+pub async fn recent<C: ConnectionTrait>(conn: &C, n: u64) -> AppResult<Vec<summary_outbox::Model>> {
+    Ok(summary_outbox::Entity::find()
+        .order_by_desc(summary_outbox::COLUMN.sequence)
+        .limit(n)
+        .all(conn)
+        .await?)
+}
+
+pub async fn by_sequence<C: ConnectionTrait>(
+    conn: &C,
+    seq: i64,
+) -> AppResult<summary_outbox::Model> {
+    summary_outbox::Entity::find()
+        .filter(summary_outbox::COLUMN.sequence.eq(seq))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn mark_sent<C: ConnectionTrait>(conn: &C, row: summary_outbox::Model) -> AppResult<()> {
+    let mut am = row.into_active_model();
+    let now = Utc::now();
+    let attempts = am.attempts.take().unwrap_or(0) + 1;
+    am.attempts = Set(attempts);
+    am.sent_at = Set(Some(now));
+    am.last_attempt_at = Set(Some(now));
+    am.last_error = Set(String::new());
+    am.update(conn).await?;
+    Ok(())
+}
+
+pub async fn mark_failed<C: ConnectionTrait>(
+    conn: &C,
+    row: summary_outbox::Model,
+    error: &str,
+) -> AppResult<()> {
+    let mut am = row.into_active_model();
+    let attempts = am.attempts.take().unwrap_or(0) + 1;
+    am.attempts = Set(attempts);
+    am.last_attempt_at = Set(Some(Utc::now()));
+    am.last_error = Set(error.chars().take(500).collect());
+    am.update(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! Occupancy summaries between real instances on loopback: delivery while the department
+//! is down and after it returns (nothing lost, no duplicates, order kept), forged and
+//! replayed summaries refused, schema round-trip without personal data, and dashboard
+//! figures equal to the centres' own.
+
+use axum::http::StatusCode;
+use rehabops::audit::Actor;
+use rehabops::auth::Role;
+use rehabops::entities::{received_summary, summary_outbox};
+use rehabops::summary::schema::{OccupancySummary, Period};
+use rehabops::summary::{outbox, push, signing};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryOrder, Set};
+
+use crate::helpers::TestApp;
+
+async fn free_port() -> std::net::SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap()
+}
+
+/// A centre with three residents (two men, one woman; one a minor).
+async fn centre_with_residents() -> TestApp {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    for (name, dob, sex, id, typ, term, guardian) in [
+        (
+            "Nguyễn Văn Một",
+            "01/01/1990",
+            "male",
+            "001090000001",
+            "compulsory_adult",
+            "12",
+            "",
+        ),
+        (
+            "Trần Thị Hai",
+            "02/02/1992",
+            "female",
+            "001192000002",
+            "voluntary",
+            "6",
+            "",
+        ),
+        (
+            "Lê Văn Ba",
+            "03/03/2009",
+            "male",
+            "001209000003",
+            "compulsory_minor",
+            "9",
+            "Lê Văn Bố",
+        ),
+    ] {
+        let r = c
+            .post_form(
+                "/residents",
+                &[
+                    ("full_name", name),
+                    ("date_of_birth", dob),
+                    ("sex", sex),
+                    ("id_kind", "cccd"),
+                    ("id_number", id),
+                    ("home_province", "Hà Nội"),
+                    ("home_commune", "Xã A"),
+                ],
+            )
+            .await;
+        let id: i32 = r
+            .location()
+            .unwrap()
+            .trim_start_matches("/residents/")
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let r = c
+            .post_form(
+                &format!("/residents/{id}/admissions"),
+                &[
+                    ("admission_type", typ),
+                    ("document_number", "1/QĐ"),
+                    ("document_date", "01/03/2025"),
+                    ("issuing_body", "TAND"),
+                    ("admitted_on", "02/03/2025"),
+                    ("term_months", term),
+                    ("guardian_name", guardian),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    app
+}
+
+async fn enqueue(centre: &TestApp, kind: &str) -> summary_outbox::Model {
+    let d = centre.state.delivery.as_ref().expect("delivery");
+    outbox::enqueue(
+        centre.db(),
+        &d.key,
+        &Actor::system("test"),
+        "CS01",
+        Period::of(kind, centre.state.today()),
+        centre.state.today(),
+    )
+    .await
+    .expect("enqueue")
+}
+
+async fn register_key(dept: &TestApp, centre: &TestApp) {
+    let d = centre.state.delivery.as_ref().unwrap();
+    rehabops::department::keys::register(
+        dept.db(),
+        &Actor::system("test"),
+        "CS01",
+        &signing::public_key_b64(&d.key),
+    )
+    .await
+    .expect("register key");
+}
+
+#[tokio::test]
+async fn department_down_then_up_nothing_lost_no_duplicates_order_kept() {
+    let centre = centre_with_residents().await;
+    let dept = TestApp::department().await;
+    register_key(&dept, &centre).await;
+    let addr = free_port().await;
+    let url = format!("http://{addr}");
+    let http = push::client(None).unwrap();
+
+    // Department down: summaries queue.
+    for kind in ["on_demand", "hourly", "hourly"] {
+        enqueue(&centre, kind).await;
+    }
+    let r = push::flush(centre.db(), &http, &url, "CS01").await.unwrap();
+    assert_eq!((r.delivered, r.pending), (0, 3));
+    assert!(r.error.is_some());
+    assert_eq!(outbox::pending(centre.db()).await.unwrap().len(), 3);
+
+    // Department up: delivered in order.
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let server = dept.serve_on(listener).await;
+    let r = push::flush(centre.db(), &http, &url, "CS01").await.unwrap();
+    assert_eq!((r.delivered, r.pending), (3, 0), "{:?}", r.error);
+    let stored: Vec<i64> = received_summary::Entity::find()
+        .order_by_asc(received_summary::COLUMN.id)
+        .all(dept.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.sequence)
+        .collect();
+    assert_eq!(stored, vec![1, 2, 3]);
+
+    // A resent summary (the acknowledgement was lost) is acknowledged, not stored twice.
+    let row = outbox::by_sequence(centre.db(), 2).await.unwrap();
+    let mut am = row.into_active_model();
+    am.sent_at = Set(None);
+    am.update(centre.db()).await.unwrap();
+    let r = push::flush(centre.db(), &http, &url, "CS01").await.unwrap();
+    assert_eq!(r.delivered, 1);
+    assert_eq!(
+        received_summary::Entity::find()
+            .count(dept.db())
+            .await
+            .unwrap(),
+        3
+    );
+
+    // The dashboard shows what the centre itself counts.
+    let own = rehabops::summary::compute::compute(
+        centre.db(),
+        "CS01",
+        Period::of("on_demand", centre.state.today()),
+        centre.state.today(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut monitor = dept.login_as(Role::DepartmentMonitor).await;
+    let api = monitor.get("/api/v1/dashboard").await.json();
+    let cs01 = api["centres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "CS01")
+        .unwrap()
+        .clone();
+    assert_eq!(cs01["occupancy"], own.capacity.occupancy);
+    assert_eq!(cs01["occupancy"], 3);
+    assert_eq!(cs01["male"], 2);
+    assert_eq!(cs01["female"], 1);
+    assert_eq!(cs01["minors"], 1);
+    assert_eq!(cs01["compulsory"], 2);
+    assert_eq!(cs01["sequence"], 3);
+    assert_eq!(cs01["freshness"], "fresh");
+    let sum: i64 = api["centres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["occupancy"].as_i64().unwrap())
+        .sum();
+    assert_eq!(api["totals"]["occupancy"], sum);
+    assert_eq!(api["totals"]["design_scale"], 7650);
+    assert_eq!(api["totals"]["receiving_capacity"], 3624);
+    let page = monitor.get("/dashboard").await;
+    page.assert_contains("7.650");
+    page.assert_contains("3.624");
+    server.abort();
+}
+
+#[tokio::test]
+async fn forged_replayed_malformed_and_oversized_summaries_are_refused() {
+    let centre = centre_with_residents().await;
+    let dept = TestApp::department().await;
+    register_key(&dept, &centre).await;
+    let row = enqueue(&centre, "on_demand").await;
+    let key = &centre.state.delivery.as_ref().unwrap().key;
+    let mut c = dept.client();
+    let post = |centre_code: &str, sig: String, body: String| {
+        axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/summaries")
+            .header("host", "localhost")
+            .header("content-type", "application/json")
+            .header(push::CENTRE_HEADER, centre_code)
+            .header(push::SIGNATURE_HEADER, sig)
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    // Genuine.
+    let r = c
+        .send(post("CS01", row.signature.clone(), row.body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Same bytes again: acknowledged duplicate.
+    let r = c
+        .send(post("CS01", row.signature.clone(), row.body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["status"], "duplicate");
+    // Forged: the body altered after signing.
+    let forged = row.body.replace("\"occupancy\":3", "\"occupancy\":1");
+    assert_ne!(forged, row.body);
+    let r = c.send(post("CS01", row.signature.clone(), forged)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["reason"], "bad_signature");
+    // Signed by another key.
+    let dir = tempfile::tempdir().unwrap();
+    let other = signing::load_or_create(&dir.path().join("other.key")).unwrap();
+    let r = c
+        .send(post(
+            "CS01",
+            signing::sign_b64(&other, row.body.as_bytes()),
+            row.body.clone(),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Unknown centre.
+    let r = c
+        .send(post("CS09", row.signature.clone(), row.body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["reason"], "unknown_centre");
+    // Replayed sequence with different (validly signed) content.
+    let mut s: OccupancySummary = serde_json::from_str(&row.body).unwrap();
+    s.capacity.occupancy += 1;
+    let body = serde_json::to_string(&s).unwrap();
+    let r = c
+        .send(post("CS01", signing::sign_b64(key, body.as_bytes()), body))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["reason"], "replayed_sequence");
+    // An older sequence than the last stored.
+    let second = enqueue(&centre, "hourly").await;
+    assert_eq!(
+        c.send(post("CS01", second.signature.clone(), second.body.clone()))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    s.sequence = 1;
+    s.capacity.occupancy = 99;
+    let body = serde_json::to_string(&s).unwrap();
+    let r = c
+        .send(post("CS01", signing::sign_b64(key, body.as_bytes()), body))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Malformed JSON, validly signed.
+    let body = "{\"schema\":\"rehabops.occupancy-summary/1\"".to_owned();
+    let r = c
+        .send(post("CS01", signing::sign_b64(key, body.as_bytes()), body))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["reason"], "malformed");
+    // Oversized.
+    let big = "x".repeat(300 * 1024);
+    let r = c
+        .send(post("CS01", signing::sign_b64(key, big.as_bytes()), big))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        received_summary::Entity::find()
+            .count(dept.db())
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn summaries_round_trip_and_carry_no_personal_data() {
+    let centre = centre_with_residents().await;
+    let row = enqueue(&centre, "daily").await;
+    let s: OccupancySummary = serde_json::from_str(&row.body).expect("schema round-trip");
+    assert_eq!(serde_json::to_string(&s).unwrap(), row.body);
+    assert_eq!(s.schema, "rehabops.occupancy-summary/1");
+    assert_eq!(s.residents_total(), 3);
+    assert_eq!(s.capacity.occupancy, 3);
+    assert_eq!(s.capacity.design_scale, 1500);
+    for secret in [
+        "Nguyễn",
+        "Trần",
+        "Lê Văn",
+        "001090000001",
+        "1990-01-01",
+        "01/01/1990",
+        "CS01-0000",
+    ] {
+        assert!(
+            !row.body.contains(secret),
+            "personal data {secret} in {}",
+            row.body
+        );
+    }
+    // Unknown fields are refused: a newer schema cannot be half-read.
+    let extra = row.body.replacen('{', "{\"name\":\"x\",", 1);
+    assert!(serde_json::from_str::<OccupancySummary>(&extra).is_err());
+    // The director sees what was sent; a nurse does not.
+    let mut director = centre.login_as(Role::Director).await;
+    let page = director.get("/summaries").await;
+    page.assert_contains("Chốt ngày");
+    let json = director.get(&format!("/summaries/{}", row.sequence)).await;
+    assert_eq!(json.body, row.body);
+    let r = director.post_form("/summaries/send", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        summary_outbox::Entity::find()
+            .count(centre.db())
+            .await
+            .unwrap(),
+        2
+    );
+    let mut nurse = centre.login_as(Role::Nurse).await;
+    assert_eq!(nurse.get("/summaries").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn keys_are_registered_by_the_department_administrator() {
+    let dept = TestApp::department().await;
+    let mut admin = dept.login_as(Role::Administrator).await;
+    let r = admin
+        .post_form(
+            "/admin/centre-keys",
+            &[("centre_code", "CS01"), ("public_key", "not a key")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Khóa công khai phải là 32 byte dạng base64.");
+    r.assert_contains(r#"value="not a key""#);
+    let r = admin
+        .post_form(
+            "/admin/centre-keys",
+            &[
+                ("centre_code", "CS42"),
+                ("public_key", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="),
+            ],
+        )
+        .await;
+    r.assert_contains("Không có cơ sở cai nghiện mã CS42.");
+    let r = admin
+        .post_form(
+            "/admin/centre-keys",
+            &[
+                ("centre_code", "cs01"),
+                ("public_key", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = admin.get("/admin/centre-keys").await;
+    page.assert_contains("CS01");
+    page.assert_contains("Đang dùng");
+    // The monitor cannot manage keys.
+    let mut monitor = dept.login_as(Role::DepartmentMonitor).await;
+    assert_eq!(
+        monitor.get("/admin/centre-keys").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
