@@ -183,14 +183,8 @@ pub async fn page(
     })
 }
 
-/// CSV for the commune police (UTF-8 with BOM so spreadsheet programs read Vietnamese).
-pub async fn csv(
-    State(st): State<AppState>,
-    ctx: PageCtx,
-    Query(p): Query<Period>,
-) -> AppResult<impl IntoResponse> {
-    let (from, to, _) = period(&p, st.today());
-    let groups = hand_offs(&st, from, to).await?;
+/// The hand-off list as a table of text cells, header first.
+fn table(ctx: &PageCtx, groups: &[CommuneGroup]) -> Vec<Vec<String>> {
     let t = |k: &str| ctx.t(k).to_owned();
     let mut records: Vec<Vec<String>> = vec![vec![
         t("aftercare.commune"),
@@ -205,7 +199,7 @@ pub async fn csv(
         t("aftercare.years"),
         t("aftercare.until"),
     ]];
-    for g in &groups {
+    for g in groups {
         for r in &g.rows {
             records.push(vec![
                 g.commune.clone(),
@@ -225,7 +219,19 @@ pub async fn csv(
             ]);
         }
     }
-    let body = to_csv(&records).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    records
+}
+
+/// CSV for the commune police (UTF-8 with BOM so spreadsheet programs read Vietnamese).
+pub async fn csv(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(p): Query<Period>,
+) -> AppResult<impl IntoResponse> {
+    let (from, to, _) = period(&p, st.today());
+    let groups = hand_offs(&st, from, to).await?;
+    let body =
+        to_csv(&table(&ctx, &groups)).map_err(|e| crate::error::AppError::Internal(e.into()))?;
     let name = format!(
         "attachment; filename=\"aftercare-{}-{}.csv\"",
         from.format("%Y%m%d"),
@@ -238,6 +244,68 @@ pub async fn csv(
         ],
         body,
     ))
+}
+
+/// The same list as an XLSX workbook (header bold, columns fitted).
+pub async fn xlsx(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(p): Query<Period>,
+) -> AppResult<impl IntoResponse> {
+    let (from, to, _) = period(&p, st.today());
+    let groups = hand_offs(&st, from, to).await?;
+    let records = table(&ctx, &groups);
+    let title = ctx.t("aftercare.title").to_owned();
+    let body = tokio::task::spawn_blocking(move || to_xlsx(&title, &records))
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let name = format!(
+        "attachment; filename=\"aftercare-{}-{}.xlsx\"",
+        from.format("%Y%m%d"),
+        to.format("%Y%m%d")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    ))
+}
+
+pub fn to_xlsx(
+    sheet_name: &str,
+    records: &[Vec<String>],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    // Sheet names are at most 31 characters and exclude a few symbols.
+    let name: String = sheet_name
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    sheet.set_name(name)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (r, rec) in records.iter().enumerate() {
+        for (c, cell) in rec.iter().enumerate() {
+            let (row, col) = (
+                u32::try_from(r).unwrap_or(u32::MAX),
+                u16::try_from(c).unwrap_or(u16::MAX),
+            );
+            if r == 0 {
+                sheet.write_string_with_format(row, col, cell, &bold)?;
+            } else {
+                sheet.write_string(row, col, cell)?;
+            }
+        }
+    }
+    sheet.autofit();
+    book.save_to_buffer()
 }
 
 /// CSV with a UTF-8 byte-order mark. Cells a spreadsheet would run as a formula get a

@@ -5,6 +5,8 @@ pub mod aftercare;
 pub mod api;
 pub mod demo;
 pub mod documents;
+pub mod import;
+pub mod import_pages;
 pub mod pages;
 pub mod rules;
 pub mod store;
@@ -20,6 +22,13 @@ pub fn routes() -> Routes<AppState> {
     Routes::new()
         .get("/residents", view, pages::list)
         .get("/residents/new", manage, pages::new_form)
+        .get("/residents/import", manage, import_pages::form)
+        .post("/residents/import", manage, import_pages::upload)
+        .get(
+            "/residents/import/template.csv",
+            manage,
+            import_pages::template_csv,
+        )
         .post("/residents", manage, pages::create)
         .get("/residents/{id}", view, pages::show)
         .get("/residents/{id}/admit", manage, pages::admit_form)
@@ -35,6 +44,7 @@ pub fn routes() -> Routes<AppState> {
         .get("/releases", view, pages::release_calendar)
         .get("/aftercare", manage, aftercare::page)
         .get("/aftercare.csv", manage, aftercare::csv)
+        .get("/aftercare.xlsx", manage, aftercare::xlsx)
         .merge(api::routes())
 }
 

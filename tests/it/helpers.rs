@@ -354,3 +354,35 @@ impl Client<'_> {
         .await
     }
 }
+
+impl Client<'_> {
+    /// Posts a multipart form with one file field (CSRF token in the query, as the import
+    /// form does).
+    pub async fn post_file(&mut self, path: &str, file: &[u8], fields: &[(&str, &str)]) -> Resp {
+        self.ensure_csrf().await;
+        let boundary = "----rehabops-test-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"register\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let uri = format!("{path}{sep}_csrf={}", self.csrf());
+        let req = self
+            .request(Method::POST, &uri)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+}

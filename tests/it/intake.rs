@@ -749,3 +749,101 @@ async fn the_json_api_has_the_same_rules() {
     let doc = c.get("/api/v1/openapi.json").await.json();
     assert!(doc["paths"]["/api/v1/residents/{id}/admissions"]["post"].is_object());
 }
+
+/// domain.md §10 rule 8: every release reason, each on an admission type it fits.
+#[tokio::test]
+async fn release_with_each_reason() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let cases: &[(&str, &str)] = &[
+        ("compulsory_adult", "completion"),
+        ("compulsory_adult", "reduction"),
+        ("compulsory_adult", "exemption"),
+        ("compulsory_adult", "suspension"),
+        ("compulsory_adult", "transfer_centre"),
+        ("compulsory_adult", "transfer_education"),
+        ("compulsory_adult", "transfer_social_protection"),
+        ("compulsory_adult", "criminal_proceedings"),
+        ("compulsory_adult", "death"),
+        ("voluntary", "voluntary_completion"),
+        ("voluntary", "self_termination"),
+        ("temporary", "temporary_ended"),
+        ("determination", "determination_done"),
+    ];
+    for (i, (typ, reason)) in cases.iter().enumerate() {
+        let id_number = format!("001090{:06}", 500 + i);
+        let name = format!("Học viên {i}");
+        let id = register(&mut c, &person(&name, "01/01/1990", "male", &id_number)).await;
+        let mut f: Vec<(&str, &str)> = vec![
+            ("admission_type", typ),
+            ("document_number", "X/1"),
+            ("document_date", "01/03/2025"),
+            ("issuing_body", "TAND"),
+            ("admitted_on", "02/03/2025"),
+        ];
+        match *typ {
+            "compulsory_adult" => f.push(("term_months", "12")),
+            "voluntary" => f.push(("term_months", "6")),
+            _ => {}
+        }
+        let r = admit(&mut c, id, &f).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{typ}: {}", r.body);
+        let a = active_admission(&app, id).await;
+        let mut rel: Vec<(&str, &str)> = vec![
+            ("reason", reason),
+            ("released_on", "01/04/2025"),
+            ("document_ref", "QĐ-CD"),
+        ];
+        if *reason == "transfer_centre" {
+            rel.push(("to_centre", "CS02"));
+        }
+        let r = c
+            .post_form(&format!("/admissions/{}/release", a.id), &rel)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{typ}/{reason}: {}",
+            r.body
+        );
+        let done = admission::Entity::find_by_id(a.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (done.status.as_str(), done.release_reason.as_deref()),
+            ("released", Some(*reason))
+        );
+        if *reason == "transfer_centre" {
+            assert_eq!(done.to_centre.as_deref(), Some("CS02"));
+        }
+    }
+    // A reason that does not fit the type is refused.
+    let id = register(
+        &mut c,
+        &person("Người Cuối", "01/01/1990", "male", "001090000999"),
+    )
+    .await;
+    admit(
+        &mut c,
+        id,
+        &[
+            ("admission_type", "voluntary"),
+            ("document_number", "HĐ"),
+            ("document_date", "01/03/2025"),
+            ("admitted_on", "02/03/2025"),
+            ("term_months", "6"),
+        ],
+    )
+    .await;
+    let a = active_admission(&app, id).await;
+    let r = c
+        .post_form(
+            &format!("/admissions/{}/release", a.id),
+            &[("reason", "completion"), ("released_on", "01/04/2025")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Lý do này không áp dụng cho loại tiếp nhận hiện tại.");
+}

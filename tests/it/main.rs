@@ -11,5 +11,6 @@ mod auth;
 mod demo;
 mod department;
 mod i18n;
+mod import;
 mod intake;
 mod migrations;
