@@ -24,7 +24,9 @@ use crate::entities::{centre, instance_info};
 use crate::state::{AppState, CookieNames, Instance};
 use crate::web::NavItem;
 use crate::web::context::{context, not_found};
-use crate::{account, admin, centres, db, department, home, intake, openapi, seed, summary, web};
+use crate::{
+    account, admin, beds, centres, db, department, home, intake, openapi, seed, summary, web,
+};
 
 /// Every area's routes. An area that exists on one kind of instance only is added
 /// here under that condition.
@@ -37,7 +39,10 @@ fn all_routes(kind: InstanceKind) -> Routes<AppState> {
         .merge(openapi::routes());
     match kind {
         // Residents exist only at centres; the department never holds personal data.
-        InstanceKind::Centre => common.merge(intake::routes()).merge(summary::routes()),
+        InstanceKind::Centre => common
+            .merge(intake::routes())
+            .merge(beds::routes())
+            .merge(summary::routes()),
         InstanceKind::Department => common.merge(department::routes()),
     }
 }

@@ -79,6 +79,14 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
             crate::intake::demo::seed(&txn, code, *n, crate::i18n::today_hanoi())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let capacity = seed::centres()
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .iter()
+                .find(|c| &c.code == code)
+                .map_or(0, |c| c.receiving_capacity);
+            crate::beds::demo::seed(&txn, capacity)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         txn.commit().await?;
         if let (Some(code), Some(d), Some((dept_db, _))) = (&centre, &inst.delivery, &department) {

@@ -23,6 +23,7 @@ pub mod web;
 
 pub mod account;
 pub mod admin;
+pub mod beds;
 pub mod centres;
 pub mod department;
 pub mod home;

@@ -6,3 +6,11 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// Buttons with data-print print the page (the print stylesheet lays the ward plan out
+// one zone per page).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_intake;
 mod m20261123_000003_summaries;
+mod m20261123_000004_beds;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_intake::Migration),
             Box::new(m20261123_000003_summaries::Migration),
+            Box::new(m20261123_000004_beds::Migration),
         ]
     }
 }

@@ -42,6 +42,8 @@ pub struct Model {
     pub to_centre: Option<String>,
     pub created_at: DateTimeUtc,
     pub created_by: Option<i32>,
+    /// Infectious disease (group A/B): routes the resident to the infectious zone.
+    pub infectious: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

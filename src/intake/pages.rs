@@ -265,6 +265,13 @@ pub struct ShowPage {
     pub release_reasons: Vec<Choice>,
     pub centres: Vec<centre::Model>,
     pub today: String,
+    /// The bed the resident is in now ("zone · room · bed").
+    pub bed: Option<String>,
+    pub bed_choices: Vec<crate::beds::store::BedChoice>,
+    pub bed_form: crate::beds::store::AssignForm,
+    pub bed_errors: FieldErrors,
+    pub can_assign_bed: bool,
+    pub is_director: bool,
 }
 
 impl ShowPage {
@@ -275,6 +282,38 @@ impl ShowPage {
         d.map(|d| self.ctx.cat.date(d))
             .unwrap_or_else(|| "—".into())
     }
+}
+
+/// The resident's page re-shown with the bed form's errors (from the beds area).
+pub async fn show_with_bed_errors(
+    st: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    bed_form: crate::beds::store::AssignForm,
+    bed_errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    let today = ctx.cat.date(st.today());
+    let event_form = EventForm {
+        occurred_on: today.clone(),
+        ..Default::default()
+    };
+    let release_form = ReleaseForm {
+        released_on: today,
+        ..Default::default()
+    };
+    let mut page = show_page(
+        st,
+        ctx,
+        id,
+        event_form,
+        FieldErrors::new(),
+        release_form,
+        FieldErrors::new(),
+    )
+    .await?;
+    page.bed_form = bed_form;
+    page.bed_errors = bed_errors;
+    Ok(page)
 }
 
 async fn show_page(
@@ -339,7 +378,30 @@ async fn show_page(
     let can_manage = ctx
         .role()
         .is_some_and(|r| role_has(r, Permission::ManageAdmissions));
+    let can_assign_bed = ctx
+        .role()
+        .is_some_and(|r| role_has(r, Permission::ManageBeds));
+    let (bed, bed_choices) = match &active {
+        Some(v) => {
+            let bed = crate::beds::store::current_bed(&st.db, v.a.id)
+                .await?
+                .map(|(b, room, z)| format!("{} · {} · {}", z.name, room.code, b.code));
+            let choices = if can_assign_bed {
+                crate::beds::store::suggestions(&st.db, &v.a, &r, today, 30).await?
+            } else {
+                Vec::new()
+            };
+            (bed, choices)
+        }
+        None => (None, Vec::new()),
+    };
     Ok(ShowPage {
+        bed,
+        bed_choices,
+        bed_form: crate::beds::store::AssignForm::default(),
+        bed_errors: FieldErrors::new(),
+        can_assign_bed,
+        is_director: ctx.role() == Some(crate::auth::Role::Director),
         age: rules::age_on(r.date_of_birth, today),
         today: ctx.cat.date(today),
         ctx,

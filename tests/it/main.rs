@@ -8,6 +8,7 @@ mod access;
 mod account;
 mod admin;
 mod auth;
+mod beds;
 mod demo;
 mod department;
 mod i18n;
