@@ -34,6 +34,20 @@ pub struct AuditRow {
     pub entry: audit_log::Model,
 }
 
+/// Records about residents whose details an administrator must not read.
+const RESIDENT_ENTITIES: &[&str] = &["resident", "admission", "admission_event"];
+
+/// Administrators see who did what and when, but not the details of residents' records
+/// (their role holds no resident data); directors see everything.
+pub fn redact_for(role: Option<crate::auth::Role>, mut e: audit_log::Model) -> audit_log::Model {
+    if role == Some(crate::auth::Role::Administrator)
+        && RESIDENT_ENTITIES.contains(&e.entity.as_str())
+    {
+        e.summary = "—".into();
+    }
+    e
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
@@ -95,7 +109,7 @@ pub async fn page(
         .into_iter()
         .map(|e| AuditRow {
             at: format_datetime(e.at),
-            entry: e,
+            entry: redact_for(ctx.role(), e),
         })
         .collect();
     let link = |p: u64| {

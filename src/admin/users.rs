@@ -237,8 +237,18 @@ pub async fn set_password<C: ConnectionTrait>(
     am.locked_until = Set(None);
     am.failed_logins = Set(0);
     am.update(conn).await?;
+    // A new password ends every way in: sessions and API tokens.
     session::destroy_all_for_user(conn, id).await?;
-    audit::record(conn, actor, "user.password", "app_user", id, json!({})).await?;
+    let revoked = session::revoke_all_tokens(conn, id).await?;
+    audit::record(
+        conn,
+        actor,
+        "user.password",
+        "app_user",
+        id,
+        json!({ "tokens_revoked": revoked }),
+    )
+    .await?;
     Ok(())
 }
 

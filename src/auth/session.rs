@@ -37,6 +37,23 @@ pub enum AuthVia {
 }
 
 /// `n` random bytes as lower-case hex.
+/// `SELECT … FOR UPDATE` on PostgreSQL; SQLite's IMMEDIATE transaction already holds
+/// the database's write lock.
+trait LockIfPostgres: Sized {
+    fn lock_exclusive_if_postgres(self, backend: sea_orm::DbBackend) -> Self;
+}
+
+impl<E: EntityTrait> LockIfPostgres for sea_orm::Select<E> {
+    fn lock_exclusive_if_postgres(self, backend: sea_orm::DbBackend) -> Self {
+        use sea_orm::QuerySelect;
+        if backend == sea_orm::DbBackend::Postgres {
+            self.lock_exclusive()
+        } else {
+            self
+        }
+    }
+}
+
 pub fn random_hex(n: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; n];
     getrandom::fill(&mut buf).map_err(|e| AppError::Internal(anyhow::anyhow!("random: {e}")))?;
@@ -186,7 +203,38 @@ pub async fn login(
     .map_err(|e| AppError::Internal(e.into()))?;
 
     let txn = crate::db::begin_write(db).await?;
-    let result = match user {
+    // Re-read the account inside the write transaction: parallel attempts each see the
+    // count the previous one wrote (the transaction holds the write lock on SQLite; on
+    // PostgreSQL the row is locked), so guessing in parallel cannot dodge the lockout.
+    let fresh = match &user {
+        Some(u) => {
+            app_user::Entity::find_by_id(u.id)
+                .lock_exclusive_if_postgres(db.get_database_backend())
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
+    if let Some(until) = fresh
+        .as_ref()
+        .and_then(|u| u.locked_until)
+        .filter(|t| *t > now)
+    {
+        if let Some(u) = &fresh {
+            audit::record(
+                &txn,
+                &actor(Some(u)),
+                "login.refused_locked",
+                "app_user",
+                u.id,
+                json!({}),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        return Ok(Err(LoginRefusal::Locked { until }));
+    }
+    let result = match fresh {
         Some(u) if ok => {
             let token = create(&txn, cfg, u.id).await?;
             let mut am = u.clone().into_active_model();
@@ -318,6 +366,18 @@ pub async fn revoke_token<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// Revokes every live token of a user (password change); returns how many.
+pub async fn revoke_all_tokens<C: ConnectionTrait>(conn: &C, user_id: i32) -> AppResult<u64> {
+    use sea_orm::sea_query::Expr;
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_token::COLUMN.user_id.eq(user_id))
+        .filter(api_token::COLUMN.revoked_at.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// The user behind a bearer token, if the token is live and the user active.

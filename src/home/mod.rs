@@ -86,7 +86,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
             .into_iter()
             .map(|e| AuditRow {
                 at: format_datetime(e.at),
-                entry: e,
+                entry: crate::admin::audit_view::redact_for(Some(user.role), e),
             })
             .collect()
     } else {

@@ -657,7 +657,14 @@ pub async fn release_calendar(
         .await?;
     let mut rows = Vec::new();
     for a in active {
-        let Some(end) = a.expected_end else { continue };
+        // While escaped the end moves every day: compute it for today.
+        let end = if a.presence == Presence::Escaped.as_str() {
+            let events = store::events_of(&st.db, a.id).await?;
+            store::compute_end(&a, &events, today)
+        } else {
+            a.expected_end
+        };
+        let Some(end) = end else { continue };
         let left = (end - today).num_days();
         if left > days {
             continue;

@@ -459,8 +459,9 @@ pub fn term_days(start: NaiveDate, term_months: i32) -> i64 {
     (end - start).num_days()
 }
 
-/// A court-ordered reduction (N116 Art 58.1): 1–6 months (3–6 only with merit), and only
-/// once at least half of the term has been served.
+/// A court-ordered reduction (N116 Art 58.1): 1–3 months, or up to 6 with a
+/// meritorious act (lập công); only once at least half of the term has been served; and
+/// never so large that the term would already have ended on the decision date.
 pub fn check_reduction(
     start: NaiveDate,
     term_months: i32,
@@ -468,9 +469,15 @@ pub fn check_reduction(
     events: &[TermEvent],
     decision_on: NaiveDate,
     months: i32,
+    merit: bool,
 ) -> Result<(), Msg> {
-    if !(1..=6).contains(&months) {
-        return Err(Msg::new("error.reduction_months"));
+    let max = if merit { 6 } else { 3 };
+    if !(1..=max).contains(&months) {
+        return Err(Msg::new(if merit {
+            "error.reduction_months_merit"
+        } else {
+            "error.reduction_months"
+        }));
     }
     let served = served_days(start, temp_days, events, decision_on);
     let half = (term_days(start, term_months) + 1) / 2;
@@ -478,6 +485,16 @@ pub fn check_reduction(
         return Err(Msg::new("error.reduction_before_half")
             .arg("served", served)
             .arg("half", half));
+    }
+    let mut with = events.to_vec();
+    with.push(TermEvent {
+        kind: EventKind::TermReduction,
+        on: decision_on,
+        months,
+        travel_days: 0,
+    });
+    if expected_end(start, term_months, temp_days, &with, decision_on).expected_end < decision_on {
+        return Err(Msg::new("error.reduction_past_end"));
     }
     Ok(())
 }
@@ -1142,22 +1159,43 @@ mod tests {
     #[test]
     fn reduction_needs_half_the_term_served() {
         let start = d(2025, 1, 1);
-        let e = check_reduction(start, 12, 0, &[], d(2025, 5, 1), 2).unwrap_err();
+        let e = check_reduction(start, 12, 0, &[], d(2025, 5, 1), 2, false).unwrap_err();
         assert_eq!(e.key, "error.reduction_before_half");
-        assert!(check_reduction(start, 12, 0, &[], d(2025, 7, 3), 2).is_ok());
+        assert!(check_reduction(start, 12, 0, &[], d(2025, 7, 3), 2, false).is_ok());
         // Escape days do not count as served.
         let esc = vec![
             ev(EventKind::Escape, d(2025, 2, 1)),
             ev(EventKind::EscapeReturn, d(2025, 3, 1)),
         ];
-        assert!(check_reduction(start, 12, 0, &esc, d(2025, 7, 3), 2).is_err());
+        assert!(check_reduction(start, 12, 0, &esc, d(2025, 7, 3), 2, false).is_err());
         // Temporary management at a facility does.
-        assert!(check_reduction(start, 12, 40, &esc, d(2025, 7, 3), 2).is_ok());
+        assert!(check_reduction(start, 12, 40, &esc, d(2025, 7, 3), 2, false).is_ok());
+        // 1–3 months; up to 6 only with a meritorious act.
         assert_eq!(
-            check_reduction(start, 12, 0, &[], d(2025, 12, 1), 7)
+            check_reduction(start, 12, 0, &[], d(2025, 8, 1), 4, false)
                 .unwrap_err()
                 .key,
             "error.reduction_months"
+        );
+        assert!(check_reduction(start, 12, 0, &[], d(2025, 8, 1), 4, true).is_ok());
+        assert_eq!(
+            check_reduction(start, 12, 0, &[], d(2025, 8, 1), 7, true)
+                .unwrap_err()
+                .key,
+            "error.reduction_months_merit"
+        );
+        // Not so much that the term would have ended before the decision.
+        let earlier = vec![TermEvent {
+            kind: EventKind::TermReduction,
+            on: d(2025, 7, 10),
+            months: 3,
+            travel_days: 0,
+        }];
+        assert_eq!(
+            check_reduction(start, 12, 0, &earlier, d(2025, 9, 15), 3, false)
+                .unwrap_err()
+                .key,
+            "error.reduction_past_end"
         );
     }
 

@@ -197,8 +197,8 @@ pub async fn register<C: ConnectionTrait>(
     }
     let provisional = format!("new-{}", crate::auth::session::random_hex(8)?);
     let clean = |s: &str| s.trim().to_owned();
-    let inserted = resident::ActiveModel {
-        code: Set(provisional),
+    let row = resident::ActiveModel {
+        code: Set(provisional.clone()),
         full_name: Set(n.full_name.clone()),
         name_search: Set(fold_for_search(&n.full_name)),
         date_of_birth: Set(n.dob),
@@ -217,20 +217,26 @@ pub async fn register<C: ConnectionTrait>(
         created_at: Set(Utc::now()),
         created_by: Set(actor.user_id),
         ..Default::default()
-    }
-    .insert(conn)
-    .await;
-    let inserted = match inserted {
-        Ok(m) => m,
-        // Registered by someone else a moment ago: same outcome as a known document.
-        Err(e) if is_unique_violation(&e) => {
-            return find_by_identity(conn, n.id_kind, &n.id_number)
-                .await?
-                .map(Registered::Existing)
-                .ok_or(AppError::Conflict("error.duplicate"));
-        }
-        Err(e) => return Err(e.into()),
     };
+    // ON CONFLICT DO NOTHING: a document registered by someone else a moment ago leads
+    // to that record without aborting the transaction (PostgreSQL would otherwise
+    // refuse every later statement of it).
+    let conflict = sea_orm::sea_query::OnConflict::columns([
+        resident::Column::IdKind,
+        resident::Column::IdNumber,
+    ])
+    .do_nothing()
+    .to_owned();
+    let outcome = resident::Entity::insert(row)
+        .on_conflict(conflict)
+        .exec_without_returning(conn)
+        .await?;
+    let inserted = find_by_identity(conn, n.id_kind, &n.id_number)
+        .await?
+        .ok_or(AppError::Conflict("error.duplicate"))?;
+    if outcome == 0 || inserted.code != provisional {
+        return Ok(Registered::Existing(inserted));
+    }
     // The resident code is the centre's code and the record number: unique, stable, short.
     let code = format!("{centre_code}-{:06}", inserted.id);
     let mut am = inserted.into_active_model();
@@ -302,7 +308,8 @@ pub async fn search<C: ConnectionTrait>(
     let text = q.q.trim();
     if !text.is_empty() {
         let folded = fold_for_search(text);
-        let like = format!("%{}%", folded.replace('%', "").replace('_', ""));
+        // LIKE wildcards and the escape character are dropped from what was typed.
+        let like = format!("%{}%", folded.replace(['%', '_', '\\'], ""));
         let upper = text.to_uppercase().replace(' ', "");
         cond = cond.add(
             Condition::any()
@@ -352,7 +359,10 @@ pub async fn search<C: ConnectionTrait>(
         .order_by_asc(resident::COLUMN.id)
         .paginate(conn, PAGE_SIZE);
     let total = paginator.num_items().await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q
+        .page
+        .unwrap_or(1)
+        .clamp(1, total.div_ceil(PAGE_SIZE).max(1));
     let rows = paginator
         .fetch_page(page - 1)
         .await?
@@ -685,6 +695,8 @@ pub struct EventForm {
     pub travel_days: String,
     /// New stage (1–5) for a stage change.
     pub stage: String,
+    /// `true` when a reduction rewards a meritorious act (lập công): up to 6 months.
+    pub merit: String,
 }
 
 fn parse_time(s: &str) -> Option<String> {
@@ -763,8 +775,15 @@ pub async fn record_event<C: ConnectionTrait>(
     let mut new_stage = a.stage;
     match kind {
         EventKind::TermReduction => {
-            if f.document_ref.trim().is_empty() {
+            let doc = f.document_ref.trim();
+            if doc.is_empty() {
                 e.add("document_ref", "error.court_decision_required");
+            } else if effective_events(&events)
+                .iter()
+                .any(|x| x.kind == EventKind::TermReduction.as_str() && x.document_ref == doc)
+            {
+                // A decision is applied once, however often the form is sent.
+                e.add("document_ref", "error.reduction_duplicate");
             }
             match (a.term_months, months) {
                 (Some(term), Some(m)) => {
@@ -775,6 +794,7 @@ pub async fn record_event<C: ConnectionTrait>(
                         &term_events(&events),
                         on,
                         m,
+                        f.merit == "true",
                     ) {
                         e.add("months", msg);
                     }
@@ -844,7 +864,7 @@ pub async fn record_event<C: ConnectionTrait>(
         &format!("admission.event.{}", kind.as_str()),
         "admission",
         a.id,
-        json!({ "event_id": event.id, "on": on, "document": event.document_ref, "before": before,
+        json!({ "event_id": event.id, "on": on, "document": event.document_ref, "merit": f.merit == "true", "before": before,
                 "after": { "presence": updated.presence, "expected_end": updated.expected_end, "stage": updated.stage } }),
     )
     .await?;

@@ -81,7 +81,13 @@ pub async fn for_centre<C: ConnectionTrait>(
             presence: Presence::parse(&a.presence).unwrap_or(Presence::Present),
             presence_since: a.presence_since,
             admitted_on: a.admitted_on,
-            expected_end: a.expected_end,
+            // While escaped the end moves every day: the stored date is the one computed
+            // when the escape was recorded.
+            expected_end: if a.presence == Presence::Escaped.as_str() {
+                store::compute_end(&a, &own, today)
+            } else {
+                a.expected_end
+            },
             term_months: a.term_months,
             served_days: rules::served_days(a.admitted_on, i64::from(a.temp_days), &te, today),
             reduced_already: te.iter().any(|e| e.kind == rules::EventKind::TermReduction),

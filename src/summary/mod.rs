@@ -138,7 +138,7 @@ pub fn spawn_background(st: AppState) -> Vec<tokio::task::JoinHandle<()>> {
         loop {
             let mut retry_soon = false;
             if let Some(url) = &d.department_url {
-                match push::flush(&st.db, &d.http, url, &code).await {
+                match push::flush(&st.db, &d.http, &d.key, url, &code).await {
                     Ok(r) => retry_soon = r.pending > 0,
                     Err(e) => {
                         tracing::warn!(error = %e, "outbox flush failed");

@@ -16,8 +16,29 @@ use crate::audit::{self, Actor};
 use crate::entities::summary_outbox;
 use crate::error::{AppError, AppResult};
 
-/// Computes, numbers, signs and stores a summary; returns its outbox row.
+/// Computes, numbers, signs and stores a summary; returns its outbox row. Two summaries
+/// numbered at the same moment (the hourly job and "send now") collide on the unique
+/// sequence: the loser tries again with the next number.
 pub async fn enqueue(
+    db: &DatabaseConnection,
+    key: &SigningKey,
+    actor: &Actor,
+    centre_code: &str,
+    period: Period,
+    today: chrono::NaiveDate,
+) -> AppResult<summary_outbox::Model> {
+    let mut tries = 0;
+    loop {
+        match enqueue_once(db, key, actor, centre_code, period.clone(), today).await {
+            Err(AppError::Db(e)) if crate::error::is_unique_violation(&e) && tries < 5 => {
+                tries += 1
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn enqueue_once(
     db: &DatabaseConnection,
     key: &SigningKey,
     actor: &Actor,
@@ -98,6 +119,26 @@ pub async fn mark_sent<C: ConnectionTrait>(conn: &C, row: summary_outbox::Model)
     am.sent_at = Set(Some(now));
     am.last_attempt_at = Set(Some(now));
     am.last_error = Set(String::new());
+    am.update(conn).await?;
+    Ok(())
+}
+
+/// A final refusal: the row leaves the queue, with the reason kept for the director.
+pub async fn mark_rejected<C: ConnectionTrait>(
+    conn: &C,
+    row: summary_outbox::Model,
+    error: &str,
+) -> AppResult<()> {
+    let mut am = row.into_active_model();
+    let now = Utc::now();
+    let attempts = am.attempts.take().unwrap_or(0) + 1;
+    am.attempts = Set(attempts);
+    am.sent_at = Set(Some(now));
+    am.last_attempt_at = Set(Some(now));
+    am.last_error = Set(format!(
+        "rejected: {}",
+        error.chars().take(480).collect::<String>()
+    ));
     am.update(conn).await?;
     Ok(())
 }

@@ -20,6 +20,8 @@ pub struct Row {
     pub sent: Option<String>,
     pub occupancy: i64,
     pub kind_key: String,
+    /// Refused for good by the department.
+    pub rejected: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -42,6 +44,7 @@ pub async fn list(State(st): State<AppState>, ctx: PageCtx) -> AppResult<ListPag
             occupancy: serde_json::from_str::<OccupancySummary>(&r.body)
                 .map_or(0, |s| s.capacity.occupancy),
             kind_key: format!("summary.kind_{}", r.kind),
+            rejected: r.last_error.starts_with("rejected"),
             row: r,
         })
         .collect();

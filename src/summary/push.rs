@@ -40,14 +40,21 @@ pub fn client(ca_pem: Option<&Path>) -> anyhow::Result<reqwest::Client> {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct FlushReport {
     pub delivered: usize,
+    /// Refused for good by the department (an older or conflicting sequence, a body it
+    /// cannot read): set aside so the rows after them still go out.
+    pub rejected: usize,
     pub pending: usize,
     pub error: Option<String>,
 }
 
-/// Sends every pending summary in order; stops at the first refusal or network error.
+/// Sends every pending summary in order. Each is signed again with the centre's current
+/// key at sending time, so a key re-registered on the department does not strand the
+/// queue. A network error or a refusal that may pass later (unknown key, server error)
+/// stops the round, keeping the order; a final refusal sets that summary aside.
 pub async fn flush(
     db: &DatabaseConnection,
     http: &reqwest::Client,
+    key: &ed25519_dalek::SigningKey,
     department_url: &str,
     centre_code: &str,
 ) -> AppResult<FlushReport> {
@@ -63,7 +70,10 @@ pub async fn flush(
             .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(CENTRE_HEADER, centre_code)
-            .header(SIGNATURE_HEADER, row.signature.clone())
+            .header(
+                SIGNATURE_HEADER,
+                super::signing::sign_b64(key, row.body.as_bytes()),
+            )
             .body(row.body.clone())
             .send()
             .await;
@@ -77,7 +87,20 @@ pub async fn flush(
                 let status = resp.status();
                 let text = resp.text().await.unwrap_or_default();
                 let msg = format!("{status}: {}", text.chars().take(300).collect::<String>());
-                tracing::warn!(sequence = row.sequence, %msg, "department refused the summary");
+                let final_refusal = matches!(
+                    status,
+                    reqwest::StatusCode::CONFLICT
+                        | reqwest::StatusCode::BAD_REQUEST
+                        | reqwest::StatusCode::PAYLOAD_TOO_LARGE
+                );
+                if final_refusal {
+                    tracing::error!(sequence = row.sequence, %msg, "department refused the summary for good; set aside");
+                    outbox::mark_rejected(db, row, &msg).await?;
+                    report.rejected += 1;
+                    report.pending -= 1;
+                    continue;
+                }
+                tracing::warn!(sequence = row.sequence, %msg, "department refused the summary; will retry");
                 outbox::mark_failed(db, row, &msg).await?;
                 report.error = Some(msg);
                 break;

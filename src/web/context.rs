@@ -45,7 +45,9 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         Ok(u) => (u, None),
         Err(e) => (None, Some(e)),
     };
-    let drop_session_cookie = bearer.is_none() && session_cookie.is_some() && user.is_none();
+    // Only a session the database says is gone clears the cookie; a failed lookup does not.
+    let drop_session_cookie =
+        bearer.is_none() && session_cookie.is_some() && user.is_none() && lookup_error.is_none();
 
     let lang = user
         .as_ref()

@@ -76,12 +76,41 @@ pub struct LoginQuery {
     next: String,
 }
 
-/// Only same-site relative paths are followed after login or a language switch.
+/// Only same-site relative paths are followed after login or a language switch: a
+/// leading `/`, no second `/` or `\` after it, and only visible ASCII (browsers drop
+/// tabs and newlines from URLs, which would turn `/\t/host` into `//host`).
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
+    let visible = next.bytes().all(|b| b.is_ascii_graphic());
+    let rest = next.strip_prefix('/');
+    match rest {
+        Some(r)
+            if visible && !r.starts_with('/') && !r.starts_with('\\') && !next.contains('\\') =>
+        {
+            next
+        }
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/residents?q=a"), "/residents?q=a");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "/ /x",
+            "/đ",
+            "",
+            "evil",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
 

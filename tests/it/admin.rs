@@ -187,3 +187,66 @@ async fn audit_page_filters_and_pages() {
         .unwrap();
     assert_eq!(newest.action, "login.success");
 }
+
+#[tokio::test]
+async fn a_password_reset_revokes_api_tokens_and_administrators_see_no_resident_details() {
+    let app = TestApp::centre().await;
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let r = doctor
+        .post_form("/account/tokens", &[("name", "script")])
+        .await;
+    let start = r.body.find("rho_").unwrap();
+    let token: String = r.body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let mut admin = app.login_as(Role::Administrator).await;
+    let d = app_user::Entity::find()
+        .filter(app_user::COLUMN.username.eq("doctor"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{}/password", d.id),
+            &[
+                ("password", "a brand new secret"),
+                ("password_confirm", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut api = app.client();
+    api.headers
+        .push(("authorization".into(), format!("Bearer {token}")));
+    assert_eq!(api.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+
+    // A resident's admission is audited with details; the administrator sees only who/what/when.
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    clerk
+        .post_form(
+            "/residents",
+            &[
+                ("full_name", "Tạ Văn Kín"),
+                ("date_of_birth", "01/01/1990"),
+                ("sex", "male"),
+                ("id_kind", "cccd"),
+                ("id_number", "001090777777"),
+                ("home_province", "Hà Nội"),
+                ("home_commune", "Xã A"),
+            ],
+        )
+        .await;
+    let audit_admin = admin.get("/admin/audit?action=resident.create").await;
+    audit_admin.assert_contains("resident.create");
+    assert!(
+        !audit_admin.body.contains("CS01-000001"),
+        "administrators do not read residents' details"
+    );
+    let mut director = app.login_as(Role::Director).await;
+    director
+        .get("/admin/audit?action=resident.create")
+        .await
+        .assert_contains("CS01-000001");
+}

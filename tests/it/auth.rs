@@ -198,3 +198,81 @@ async fn health_and_readiness() {
         "every response carries a request id"
     );
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_dodge_the_lockout() {
+    let app = TestApp::centre().await;
+    let mut clients: Vec<_> = (0..8).map(|_| app.client()).collect();
+    for c in clients.iter_mut() {
+        c.get("/login").await;
+    }
+    let attempts = clients.iter_mut().map(|c| {
+        c.post_form(
+            "/login",
+            &[("username", "doctor"), ("password", "a wrong guess!")],
+        )
+    });
+    let results = futures_join_all(attempts).await;
+    assert!(results.iter().all(|r| r.status == StatusCode::UNAUTHORIZED));
+    let mut c = app.client();
+    let r = c.login("doctor", PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "eight parallel failures lock the account"
+    );
+    r.assert_contains("tạm khóa");
+}
+
+/// Runs futures concurrently on this task (no extra crate needed).
+async fn futures_join_all<F: std::future::Future>(
+    futs: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("ready")).collect()
+}
+
+#[tokio::test]
+async fn next_never_leaves_the_site() {
+    let app = TestApp::centre().await;
+    let mut c = app.client();
+    c.get("/login").await;
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("username", "director"),
+                ("password", PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/"));
+    let r = c.get("/login?next=%2F%09%2Fevil.example").await;
+    assert_eq!(r.location(), Some("/"));
+    let r = c.get("/login?next=%2Fc%C3%A1c").await;
+    assert_eq!(
+        r.location(),
+        Some("/"),
+        "non-ASCII is not followed (and is not a 500)"
+    );
+}

@@ -132,7 +132,15 @@ async fn department_down_then_up_nothing_lost_no_duplicates_order_kept() {
     for kind in ["on_demand", "hourly", "hourly"] {
         enqueue(&centre, kind).await;
     }
-    let r = push::flush(centre.db(), &http, &url, "CS01").await.unwrap();
+    let r = push::flush(
+        centre.db(),
+        &http,
+        &centre.state.delivery.as_ref().unwrap().key,
+        &url,
+        "CS01",
+    )
+    .await
+    .unwrap();
     assert_eq!((r.delivered, r.pending), (0, 3));
     assert!(r.error.is_some());
     assert_eq!(outbox::pending(centre.db()).await.unwrap().len(), 3);
@@ -140,7 +148,15 @@ async fn department_down_then_up_nothing_lost_no_duplicates_order_kept() {
     // Department up: delivered in order.
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let server = dept.serve_on(listener).await;
-    let r = push::flush(centre.db(), &http, &url, "CS01").await.unwrap();
+    let r = push::flush(
+        centre.db(),
+        &http,
+        &centre.state.delivery.as_ref().unwrap().key,
+        &url,
+        "CS01",
+    )
+    .await
+    .unwrap();
     assert_eq!((r.delivered, r.pending), (3, 0), "{:?}", r.error);
     let stored: Vec<i64> = received_summary::Entity::find()
         .order_by_asc(received_summary::COLUMN.id)
@@ -157,7 +173,15 @@ async fn department_down_then_up_nothing_lost_no_duplicates_order_kept() {
     let mut am = row.into_active_model();
     am.sent_at = Set(None);
     am.update(centre.db()).await.unwrap();
-    let r = push::flush(centre.db(), &http, &url, "CS01").await.unwrap();
+    let r = push::flush(
+        centre.db(),
+        &http,
+        &centre.state.delivery.as_ref().unwrap().key,
+        &url,
+        "CS01",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.delivered, 1);
     assert_eq!(
         received_summary::Entity::find()

@@ -31,34 +31,61 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
-/// Drops the test's PostgreSQL schema when the test ends (pass or fail).
+/// Drops the test's PostgreSQL schema when the test ends (pass or fail), on a detached
+/// thread with a lock timeout: a connection of the test's pool may still be closing, and
+/// waiting for it here would block the very runtime that has to close it. Schemas left
+/// behind are removed at the next run's start.
 pub struct SchemaGuard {
     url: String,
     schema: String,
+}
+
+async fn drop_schema(url: &str, schema: &str) {
+    if let Ok(c) = Database::connect(url).await {
+        let _ = c.execute_unprepared("SET lock_timeout = '10s'").await;
+        let _ = c
+            .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await;
+        let _ = c.close().await;
+    }
 }
 
 impl Drop for SchemaGuard {
     fn drop(&mut self) {
         let url = self.url.clone();
         let schema = self.schema.clone();
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                if let Ok(c) = Database::connect(&url).await {
-                    let _ = c
-                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .await;
-                    let _ = c.close().await;
-                }
-            });
-        })
-        .join();
+            {
+                rt.block_on(drop_schema(&url, &schema));
+            }
+        });
     }
+}
+
+/// Once per run: remove test schemas that earlier runs left behind.
+async fn sweep_old_schemas(url: &str) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let Ok(c) = Database::connect(url).await else { return };
+            let rows = c
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' AND length(nspname) = 18",
+                ))
+                .await
+                .unwrap_or_default();
+            for r in rows {
+                if let Ok(name) = r.try_get::<String>("", "nspname") {
+                    drop_schema(url, &name).await;
+                }
+            }
+            let _ = c.close().await;
+        })
+        .await;
 }
 
 /// A fresh, empty database: in-memory SQLite, or a new schema on PostgreSQL.

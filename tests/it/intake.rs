@@ -847,3 +847,64 @@ async fn release_with_each_reason() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Lý do này không áp dụng cho loại tiếp nhận hiện tại.");
 }
+
+/// N116 Art 58.1: 1–3 months (up to 6 with merit), one decision applied once.
+#[tokio::test]
+async fn reductions_are_bounded_and_applied_once() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut c,
+        &person("Phùng Văn Giảm", "02/02/1983", "male", "001083006666"),
+    )
+    .await;
+    admit(&mut c, id, &compulsory("05/01/2025", "10/01/2025", "12")).await;
+    let a = active_admission(&app, id).await;
+    let ev = format!("/admissions/{}/events", a.id);
+    let r = c
+        .post_form(
+            &ev,
+            &[
+                ("kind", "term_reduction"),
+                ("occurred_on", "01/09/2025"),
+                ("months", "4"),
+                ("document_ref", "40/2025/QĐ-TA"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("từ 1 đến 3 tháng");
+    let r = c
+        .post_form(
+            &ev,
+            &[
+                ("kind", "term_reduction"),
+                ("occurred_on", "01/09/2025"),
+                ("months", "4"),
+                ("merit", "true"),
+                ("document_ref", "40/2025/QĐ-TA"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_form(
+            &ev,
+            &[
+                ("kind", "term_reduction"),
+                ("occurred_on", "01/09/2025"),
+                ("months", "1"),
+                ("document_ref", "40/2025/QĐ-TA"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Quyết định giảm này đã được ghi nhận.");
+    assert_eq!(
+        active_admission(&app, id)
+            .await
+            .expected_end
+            .map(|d| d.to_string()),
+        Some("2025-09-10".into())
+    );
+}
