@@ -249,7 +249,8 @@ pub async fn admit(
     Json(form): Json<AdmissionForm>,
 ) -> AppResult<(StatusCode, axum::Json<AdmissionDto>)> {
     let txn = db::begin_write(&st.db).await?;
-    let a = store::admit(&txn, &ctx.actor(), id, &form, st.today()).await?;
+    let limit = super::pages::capacity_limit(&st, ctx.role()).await?;
+    let a = store::admit(&txn, &ctx.actor(), id, &form, st.today(), limit).await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,

@@ -294,12 +294,13 @@ pub async fn run(
     rows: &[ImportRow],
     valid_only: bool,
     today: NaiveDate,
+    limit: store::CapacityCheck,
 ) -> AppResult<ImportReport> {
     let txn = crate::db::begin_write(db).await?;
     let mut report = ImportReport::default();
     for row in rows {
         let sp = txn.begin().await?;
-        let outcome = import_row(&sp, actor, centre_code, row, today).await;
+        let outcome = import_row(&sp, actor, centre_code, row, today, limit).await;
         let outcome = match outcome {
             Ok(o) => {
                 sp.commit().await?;
@@ -341,6 +342,7 @@ async fn import_row<C: sea_orm::ConnectionTrait>(
     centre_code: &str,
     row: &ImportRow,
     today: NaiveDate,
+    limit: store::CapacityCheck,
 ) -> AppResult<Outcome> {
     let (person, new) =
         match store::register(conn, actor, centre_code, &row.resident, today).await? {
@@ -372,7 +374,7 @@ async fn import_row<C: sea_orm::ConnectionTrait>(
             resident_id: person.id,
         });
     }
-    store::admit(conn, actor, person.id, &row.admission, today).await?;
+    store::admit(conn, actor, person.id, &row.admission, today, limit).await?;
     Ok(Outcome::Imported {
         resident_id: person.id,
         admitted: true,

@@ -142,7 +142,20 @@ pub async fn upload(
         )
             .into_response());
     }
-    let report = import::run(&st.db, &ctx.actor(), &code, &rows, valid_only, st.today()).await?;
+    // An imported register records people who are already here (often when a centre
+    // starts using rehabops), so it is not held to the receiving-capacity gate of a new
+    // admission; the home page and dashboard show any excess.
+    let limit = super::store::CapacityCheck::default();
+    let report = import::run(
+        &st.db,
+        &ctx.actor(),
+        &code,
+        &rows,
+        valid_only,
+        st.today(),
+        limit,
+    )
+    .await?;
     let status = if report.committed {
         StatusCode::OK
     } else {

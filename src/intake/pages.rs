@@ -457,6 +457,7 @@ pub struct AdmitPage {
     pub errors: FieldErrors,
     pub types: Vec<Choice>,
     pub prior: usize,
+    pub is_director: bool,
 }
 
 async fn admit_page(
@@ -479,6 +480,7 @@ async fn admit_page(
         .count();
     Ok(AdmitPage {
         age: rules::age_on(r.date_of_birth, st.today()),
+        is_director: ctx.role() == Some(crate::auth::Role::Director),
         ctx,
         r,
         form,
@@ -508,7 +510,8 @@ pub async fn admit(
     Form(form): Form<AdmissionForm>,
 ) -> AppResult<Response> {
     let txn = db::begin_write(&st.db).await?;
-    match store::admit(&txn, &ctx.actor(), id, &form, st.today()).await {
+    let limit = capacity_limit(&st, ctx.role()).await?;
+    match store::admit(&txn, &ctx.actor(), id, &form, st.today(), limit).await {
         Ok(_) => {
             txn.commit().await?;
             Ok(Redirect::to(&format!("/residents/{id}?ok=admitted")).into_response())
@@ -564,6 +567,23 @@ pub async fn record_event(
         }
         Err(e) => Err(e),
     }
+}
+
+/// This centre's receiving capacity today and whether the user may override it.
+pub async fn capacity_limit(
+    st: &AppState,
+    role: Option<crate::auth::Role>,
+) -> AppResult<store::CapacityCheck> {
+    let Some(c) = &st.instance.centre else {
+        return Ok(store::CapacityCheck::default());
+    };
+    let figures = crate::centres::capacity::for_centre_on(&st.db, &c.code, st.today()).await?;
+    Ok(store::CapacityCheck {
+        receiving_capacity: figures
+            .map(|f| i64::from(f.receiving_capacity))
+            .filter(|c| *c > 0),
+        may_override: role == Some(crate::auth::Role::Director),
+    })
 }
 
 pub async fn known_centres(st: &AppState) -> AppResult<Vec<String>> {

@@ -459,6 +459,17 @@ pub struct AdmissionForm {
     pub health_on_arrival: String,
     pub documents_received: String,
     pub belongings: String,
+    /// Director only: the written reason for admitting beyond the receiving capacity.
+    pub capacity_override_reason: String,
+}
+
+/// The centre's limit at the moment of admission (domain.md §10 rule 9).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CapacityCheck {
+    /// Khả năng tiếp nhận in force today; None when unknown (no check).
+    pub receiving_capacity: Option<i64>,
+    /// Whether the person admitting may override (the director).
+    pub may_override: bool,
 }
 
 fn parse_int(s: &str) -> Result<Option<i32>, ()> {
@@ -530,8 +541,34 @@ pub async fn admit<C: ConnectionTrait>(
     resident_id: i32,
     f: &AdmissionForm,
     today: NaiveDate,
+    limit: CapacityCheck,
 ) -> AppResult<admission::Model> {
     let person = get_resident(conn, resident_id).await?;
+    // Receiving capacity (L 73/2021 Art 35.5a): refused when full, unless the director
+    // overrides with a written reason.
+    let override_reason = f.capacity_override_reason.trim().to_owned();
+    if let Some(cap) = limit.receiving_capacity {
+        let occupied = admission::Entity::find()
+            .filter(admission::COLUMN.status.eq(ACTIVE))
+            .count(conn)
+            .await? as i64;
+        if occupied + 1 > cap {
+            if override_reason.is_empty() {
+                return Err(AppError::invalid(
+                    "admission_type",
+                    Msg::new("error.over_capacity")
+                        .arg("occupied", occupied)
+                        .arg("capacity", cap),
+                ));
+            }
+            if !limit.may_override {
+                return Err(AppError::invalid(
+                    "capacity_override_reason",
+                    "error.override_director_only",
+                ));
+            }
+        }
+    }
     let previous = admissions_of(conn, resident_id).await?;
     let mut e = FieldErrors::new();
     if previous.iter().any(|a| a.status == ACTIVE) {
@@ -661,7 +698,8 @@ pub async fn admit<C: ConnectionTrait>(
             "resident": person.code, "type": model.admission_type, "document": model.document_number,
             "admitted_on": model.admitted_on, "term_months": model.term_months, "regime": model.regime_code,
             "prior_rehabilitations": model.prior_rehabilitations, "temp_days": model.temp_days,
-            "expected_end": model.expected_end, "zone": model.zone } }),
+            "expected_end": model.expected_end, "zone": model.zone },
+            "capacity_override_reason": override_reason }),
     )
     .await?;
     Ok(model)

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::schema::{Capacity, Movements, OccupancySummary, Period, ResidentCell, SCHEMA};
 use crate::centres::capacity;
@@ -102,7 +102,18 @@ pub async fn compute<C: ConnectionTrait>(
             receiving_capacity: figures
                 .as_ref()
                 .map_or(0, |f| i64::from(f.receiving_capacity)),
-            working_beds: None,
+            // Beds in service, once the beds area has a structure for this centre.
+            working_beds: {
+                let beds = crate::entities::bed::Entity::find()
+                    .filter(
+                        crate::entities::bed::COLUMN
+                            .state
+                            .eq(crate::beds::store::IN_SERVICE),
+                    )
+                    .count(conn)
+                    .await? as i64;
+                (beds > 0).then_some(beds)
+            },
             occupancy: active.len() as i64,
         },
         residents,

@@ -5,8 +5,9 @@
 //! checks the serialised form. Small cells (1–4) are kept as counts: the department is
 //! authorised to see them; its public exports suppress them.
 //!
-//! Fields for areas that do not exist yet (`working_beds`, `methadone`, `vocational`,
-//! `labour`) are `null` until those areas send them; consumers must accept `null`.
+//! Fields for areas that do not exist yet (`methadone`, `vocational`, `labour`) are
+//! `null` until those areas send them, and `working_beds` is `null` while a centre has no
+//! bed structure; consumers must accept `null`.
 
 use std::collections::BTreeMap;
 
@@ -61,7 +62,7 @@ pub struct Capacity {
     pub design_scale: i64,
     /// Khả năng tiếp nhận.
     pub receiving_capacity: i64,
-    /// Beds in service (null until the beds area exists).
+    /// Beds in service (null while the centre has no bed structure).
     pub working_beds: Option<i64>,
     /// Residents under management.
     pub occupancy: i64,

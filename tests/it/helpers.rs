@@ -92,6 +92,7 @@ async fn sweep_old_schemas(url: &str) {
 pub async fn fresh_db() -> (DatabaseConnection, Option<SchemaGuard>) {
     match postgres_url() {
         Some(url) => {
+            sweep_old_schemas(&url).await;
             let schema = format!(
                 "t_{}",
                 rehabops::auth::session::random_hex(8).expect("random")

@@ -908,3 +908,75 @@ async fn reductions_are_bounded_and_applied_once() {
         Some("2025-09-10".into())
     );
 }
+
+/// domain.md §10 rule 9: occupancy cannot exceed receiving capacity without a director's
+/// written reason.
+#[tokio::test]
+async fn receiving_capacity_refuses_unless_the_director_overrides() {
+    let app = TestApp::centre().await;
+    // Bring CS01's receiving capacity down to 1 (dated capacity data).
+    let cs01 = rehabops::entities::centre::Entity::find()
+        .filter(rehabops::entities::centre::COLUMN.code.eq("CS01"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    sea_orm::ActiveModelTrait::insert(
+        rehabops::entities::centre_capacity::ActiveModel {
+            centre_id: sea_orm::Set(cs01.id),
+            effective_from: sea_orm::Set(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
+            design_scale: sea_orm::Set(1500),
+            receiving_capacity: sea_orm::Set(1),
+            reason: sea_orm::Set("test".into()),
+            recorded_by: sea_orm::Set(None),
+            recorded_at: sea_orm::Set(chrono::Utc::now()),
+            ..Default::default()
+        },
+        app.db(),
+    )
+    .await
+    .unwrap();
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let first = register(
+        &mut c,
+        &person("Người Đầu", "01/01/1990", "male", "001090000301"),
+    )
+    .await;
+    assert_eq!(
+        admit(&mut c, first, &compulsory("05/01/2025", "10/01/2025", "12"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let second = register(
+        &mut c,
+        &person("Người Sau", "01/01/1990", "male", "001090000302"),
+    )
+    .await;
+    let r = admit(
+        &mut c,
+        second,
+        &compulsory("05/01/2025", "10/01/2025", "12"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Cơ sở đã đủ khả năng tiếp nhận (1/1).");
+    let mut f = compulsory("05/01/2025", "10/01/2025", "12");
+    f.push((
+        "capacity_override_reason",
+        "Quyết định của Tòa án phải thi hành ngay",
+    ));
+    let r = admit(&mut c, second, &f).await;
+    r.assert_contains("Chỉ Giám đốc được bố trí ngoài quy định.");
+    let mut director = app.login_as(Role::Director).await;
+    let r = admit(&mut director, second, &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let row = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("admission.create"))
+        .filter(audit_log::COLUMN.username.eq("director"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.summary.contains("thi hành ngay"));
+}
