@@ -2,6 +2,7 @@
 //! their keys, and shows the seven centres side by side. Aggregates only.
 
 pub mod dashboard;
+pub mod export;
 pub mod key_pages;
 pub mod keys;
 pub mod receive;
@@ -22,6 +23,11 @@ pub fn routes() -> Routes<AppState> {
             "/api/v1/dashboard",
             Access::Perm(Permission::ViewDepartment),
             dashboard::api,
+        )
+        .get(
+            "/dashboard/summaries.csv",
+            Access::Perm(Permission::ViewDepartment),
+            export::summaries_csv,
         )
         // Authenticated by the centre's signature, not by a user.
         .post("/api/v1/summaries", Access::Public, receive::receive)

@@ -38,6 +38,8 @@ pub struct HomePage {
     pub today: String,
     /// This centre's figures (centre instances).
     pub own: Option<CentreFigures>,
+    /// Residents under management and beds in service (centre instances).
+    pub occupancy: Option<(i64, i64)>,
     /// Every open centre (department instance).
     pub centres: Vec<CentreFigures>,
     pub totals: Totals,
@@ -53,6 +55,27 @@ pub struct HomePage {
 
 /// Warnings listed on the home page; the rest are behind the release calendar.
 const WARNINGS_SHOWN: usize = 15;
+
+impl HomePage {
+    /// Occupancy as a share of receiving capacity, and whether it is over 90% (a warning,
+    /// domain.md §10) or over 100%.
+    pub fn load(&self) -> Option<(String, &'static str)> {
+        let (residents, _) = self.occupancy?;
+        let cap = i64::from(self.own.as_ref()?.receiving_capacity);
+        if cap <= 0 {
+            return None;
+        }
+        let pct = residents as f64 * 100.0 / cap as f64;
+        let level = if pct > 100.0 {
+            "over"
+        } else if pct > 90.0 {
+            "near"
+        } else {
+            "ok"
+        };
+        Some((self.ctx.cat.percent(pct), level))
+    }
+}
 
 /// One warning of the intake desk, ready to show.
 pub struct WarningLine {
@@ -71,6 +94,29 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         Some(c) => capacity::for_centre_on(&st.db, &c.code, today).await?,
         None => None,
     };
+    let occupancy =
+        if st.instance.centre.is_some() && role_has(user.role, Permission::ViewOccupancy) {
+            use sea_orm::{PaginatorTrait, QueryFilter};
+            let residents = crate::entities::admission::Entity::find()
+                .filter(
+                    crate::entities::admission::COLUMN
+                        .status
+                        .eq(crate::intake::store::ACTIVE),
+                )
+                .count(&st.db)
+                .await? as i64;
+            let beds = crate::entities::bed::Entity::find()
+                .filter(
+                    crate::entities::bed::COLUMN
+                        .state
+                        .eq(crate::beds::store::IN_SERVICE),
+                )
+                .count(&st.db)
+                .await? as i64;
+            Some((residents, beds))
+        } else {
+            None
+        };
     let centres = if st.instance.centre.is_none() {
         capacity::open_centres_on(&st.db, today).await?
     } else {
@@ -131,6 +177,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         today: ctx.cat.date(today),
         ctx,
         own,
+        occupancy,
         centres,
         totals,
         recent,

@@ -230,6 +230,15 @@ async fn department_down_then_up_nothing_lost_no_duplicates_order_kept() {
     let page = monitor.get("/dashboard").await;
     page.assert_contains("7.650");
     page.assert_contains("3.624");
+    let csv = monitor.get("/dashboard/summaries.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.body.lines().count(),
+        4,
+        "header and the three summaries: {}",
+        csv.body
+    );
+    assert!(csv.body.contains("CS01,3,hourly"), "{}", csv.body);
     server.abort();
 }
 
