@@ -246,16 +246,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("key registered for {}", k.centre_code);
                     Ok(())
                 }
-                Err(crate::error::AppError::Invalid(errors)) => {
-                    let cat = crate::i18n::Lang::En.catalog();
-                    let msgs: Vec<String> = errors
-                        .0
-                        .iter()
-                        .map(|(f, m)| format!("{f}: {}", m.render(cat)))
-                        .collect();
-                    anyhow::bail!("key not registered:\n  {}", msgs.join("\n  "))
-                }
-                Err(e) => Err(anyhow::anyhow!("{e}")),
+                Err(e) => Err(cli_error("key not registered", e)),
             }
         }
         Command::User {
@@ -286,18 +277,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("account {} ({}) created", u.username, u.role);
                     Ok(())
                 }
-                Err(crate::error::AppError::Invalid(errors)) => {
-                    let cat = crate::i18n::Lang::En.catalog();
-                    let msgs: Vec<String> = errors
-                        .0
-                        .iter()
-                        .map(|(f, m)| format!("{f}: {}", m.render(cat)))
-                        .collect();
-                    anyhow::bail!("account not created:\n  {}", msgs.join("\n  "))
-                }
-                Err(e) => Err(anyhow::anyhow!("{e}")),
+                Err(e) => Err(cli_error("account not created", e)),
             }
         }
+    }
+}
+
+/// A service error as the command line shows it: field messages in English, one a line.
+fn cli_error(what: &str, e: crate::error::AppError) -> anyhow::Error {
+    match e {
+        crate::error::AppError::Invalid(errors) => {
+            let cat = crate::i18n::Lang::En.catalog();
+            let msgs: Vec<String> = errors
+                .0
+                .iter()
+                .map(|(f, m)| format!("{f}: {}", m.render(cat)))
+                .collect();
+            anyhow::anyhow!("{what}:\n  {}", msgs.join("\n  "))
+        }
+        other => anyhow::anyhow!("{what}: {other}"),
     }
 }
 
