@@ -53,6 +53,7 @@ fn navigation(kind: InstanceKind) -> Vec<NavItem> {
         InstanceKind::Centre => [
             home::NAV,
             intake::NAV,
+            beds::NAV,
             centres::NAV,
             summary::NAV,
             admin::NAV,

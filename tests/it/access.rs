@@ -117,3 +117,17 @@ async fn the_department_has_no_centre_roles() {
     home.assert_contains("7.650");
     home.assert_contains("3.624");
 }
+
+#[tokio::test]
+async fn every_menu_link_is_a_route() {
+    for kind in [InstanceKind::Centre, InstanceKind::Department] {
+        let app = TestApp::spawn(kind).await;
+        for item in app.state.nav.iter() {
+            assert!(
+                app.state.policy.lookup(&Method::GET, item.href).is_some(),
+                "{kind:?}: menu link {} has no route",
+                item.href
+            );
+        }
+    }
+}

@@ -358,3 +358,12 @@ async fn two_simultaneous_assignments_to_one_bed_one_wins() {
         .unwrap();
     assert_eq!(open, 1);
 }
+
+#[tokio::test]
+async fn the_board_is_in_the_menu_of_those_who_may_see_it() {
+    let app = TestApp::centre().await;
+    let mut director = app.login_as(Role::Director).await;
+    director.get("/").await.assert_contains(r#"href="/beds""#);
+    let mut trainer = app.login_as(Role::VocationalTrainer).await;
+    assert!(!trainer.get("/").await.body.contains(r#"href="/beds""#));
+}
