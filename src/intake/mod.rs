@@ -7,6 +7,7 @@ pub mod demo;
 pub mod documents;
 pub mod import;
 pub mod import_pages;
+pub mod legal_rules;
 pub mod pages;
 pub mod rules;
 pub mod store;
@@ -45,6 +46,16 @@ pub fn routes() -> Routes<AppState> {
         .get("/aftercare", manage, aftercare::page)
         .get("/aftercare.csv", manage, aftercare::csv)
         .get("/aftercare.xlsx", manage, aftercare::xlsx)
+        .get(
+            "/admin/legal-rules",
+            Access::Perm(Permission::ManageReferenceData),
+            legal_rules::list,
+        )
+        .post(
+            "/admin/legal-rules/{id}",
+            Access::Perm(Permission::ManageReferenceData),
+            legal_rules::update,
+        )
         .merge(api::routes())
 }
 

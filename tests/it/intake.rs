@@ -980,3 +980,89 @@ async fn receiving_capacity_refuses_unless_the_director_overrides() {
         .unwrap();
     assert!(row.summary.contains("thi hành ngay"));
 }
+
+/// Legal rules are data: an administrator changes them (audited) and admissions follow.
+#[tokio::test]
+async fn an_administrator_edits_a_legal_rule_and_admissions_follow() {
+    let app = TestApp::centre().await;
+    let rule = rehabops::entities::legal_rule::Entity::find()
+        .filter(
+            rehabops::entities::legal_rule::COLUMN
+                .regime_code
+                .eq("L73_2021"),
+        )
+        .filter(
+            rehabops::entities::legal_rule::COLUMN
+                .admission_type
+                .eq("voluntary"),
+        )
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut admin = app.login_as(Role::Administrator).await;
+    let page = admin.get("/admin/legal-rules").await;
+    page.assert_contains("Luật PCMT 120/2025");
+    let path = format!("/admin/legal-rules/{}", rule.id);
+    let r = admin
+        .post_form(
+            &path,
+            &[
+                ("min_age", "12"),
+                ("first_term_min", "12"),
+                ("first_term_max", "6"),
+                ("source", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Giá trị tối đa phải lớn hơn hoặc bằng tối thiểu.");
+    let r = admin
+        .post_form(
+            &path,
+            &[
+                ("min_age", "12"),
+                ("first_term_min", "3"),
+                ("first_term_max", "12"),
+                ("repeat_term_min", "3"),
+                ("repeat_term_max", "12"),
+                ("source", "Sửa thử"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let row = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("legal_rule.update"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.summary.contains("before") && row.summary.contains("Sửa thử"));
+    // A 3-month voluntary term is now accepted under the edited rule.
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut c,
+        &person("Người Ba Tháng", "01/01/1990", "male", "001090000401"),
+    )
+    .await;
+    let r = admit(
+        &mut c,
+        id,
+        &[
+            ("admission_type", "voluntary"),
+            ("document_number", "HĐ"),
+            ("document_date", "01/03/2025"),
+            ("admitted_on", "02/03/2025"),
+            ("term_months", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The intake desk cannot edit rules.
+    assert_eq!(
+        c.post_form(&path, &[("min_age", "12"), ("source", "x")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
