@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod pdf;
 pub mod seed;
 pub mod state;
+pub mod tabular;
 pub mod web;
 
 pub mod account;

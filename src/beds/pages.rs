@@ -18,7 +18,7 @@ use crate::entities::{bed, room, zone};
 use crate::error::{AppError, AppResult, FieldErrors, is_unique_violation};
 use crate::intake::rules::Sex;
 use crate::state::AppState;
-use crate::web::{Form, PageCtx};
+use crate::web::{Choice, Form, PageCtx};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "beds/board.html")]
@@ -92,11 +92,6 @@ pub async fn vacate(
 }
 
 // ---------- structure ----------
-
-pub struct Choice {
-    pub code: &'static str,
-    pub key: String,
-}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]

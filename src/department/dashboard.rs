@@ -210,49 +210,30 @@ pub async fn rows<C: ConnectionTrait>(
             .one(conn)
             .await?
             .map(|r| r.received_at);
-        let row = match &latest {
-            Some((r, s)) => CentreRow {
-                code: f.centre.code.clone(),
-                name: f.centre.name.clone(),
-                short_name: f.centre.short_name.clone(),
-                design_scale: s.capacity.design_scale,
-                receiving_capacity: s.capacity.receiving_capacity,
-                occupancy: s.capacity.occupancy,
-                compulsory: s.residents_of_type("compulsory_adult")
-                    + s.residents_of_type("compulsory_minor"),
-                voluntary: s.residents_of_type("voluntary"),
-                temporary: s.residents_of_type("temporary") + s.residents_of_type("determination"),
-                male: s.residents_of_sex("male"),
-                female: s.residents_of_sex("female"),
-                minors: s
-                    .residents
-                    .iter()
-                    .filter(|c| c.age_band == "minor")
-                    .map(|c| c.count)
-                    .sum(),
-                last_report: Some(r.received_at),
-                sequence: Some(r.sequence),
-                freshness: freshness(Some(r.received_at), now),
-                monthly: monthly_status(monthly_received, deadline, now),
-            },
-            None => CentreRow {
-                code: f.centre.code.clone(),
-                name: f.centre.name.clone(),
-                short_name: f.centre.short_name.clone(),
-                design_scale: i64::from(f.design_scale),
-                receiving_capacity: i64::from(f.receiving_capacity),
-                occupancy: 0,
-                compulsory: 0,
-                voluntary: 0,
-                temporary: 0,
-                male: 0,
-                female: 0,
-                minors: 0,
-                last_report: None,
-                sequence: None,
-                freshness: Freshness::Missing,
-                monthly: monthly_status(monthly_received, deadline, now),
-            },
+        // Before a centre's first summary arrives, its registry figures stand and the
+        // counts are zero.
+        let s = latest.as_ref().map(|(_, s)| s);
+        let count = |f: fn(&OccupancySummary) -> i64| s.map_or(0, f);
+        let received = latest.as_ref().map(|(r, _)| r.received_at);
+        let row = CentreRow {
+            code: f.centre.code.clone(),
+            name: f.centre.name.clone(),
+            short_name: f.centre.short_name.clone(),
+            design_scale: s.map_or(i64::from(f.design_scale), |s| s.capacity.design_scale),
+            receiving_capacity: s.map_or(i64::from(f.receiving_capacity), |s| {
+                s.capacity.receiving_capacity
+            }),
+            occupancy: count(|s| s.capacity.occupancy),
+            compulsory: count(OccupancySummary::compulsory),
+            voluntary: count(|s| s.residents_of_type("voluntary")),
+            temporary: count(OccupancySummary::temporary),
+            male: count(|s| s.residents_of_sex("male")),
+            female: count(|s| s.residents_of_sex("female")),
+            minors: count(OccupancySummary::minors),
+            last_report: received,
+            sequence: latest.as_ref().map(|(r, _)| r.sequence),
+            freshness: freshness(received, now),
+            monthly: monthly_status(monthly_received, deadline, now),
         };
         t.centres += 1;
         t.design_scale += row.design_scale;

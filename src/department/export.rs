@@ -86,24 +86,19 @@ pub async fn summaries_csv(
             n(s.capacity.receiving_capacity),
             s.capacity.working_beds.map(n).unwrap_or_default(),
             n(s.capacity.occupancy),
-            n(s.residents_of_type("compulsory_adult") + s.residents_of_type("compulsory_minor")),
+            n(s.compulsory()),
             n(s.residents_of_type("voluntary")),
-            n(s.residents_of_type("temporary") + s.residents_of_type("determination")),
+            n(s.temporary()),
             n(s.residents_of_sex("male")),
             n(s.residents_of_sex("female")),
-            n(s.residents
-                .iter()
-                .filter(|c| c.age_band == "minor")
-                .map(|c| c.count)
-                .sum()),
+            n(s.minors()),
             n(s.movements.intakes.values().sum()),
             n(s.movements.releases.values().sum()),
             n(s.movements.escapes),
             n(s.movements.escape_returns),
         ]);
     }
-    let body =
-        crate::intake::aftercare::to_csv(&records).map_err(|e| AppError::Internal(e.into()))?;
+    let body = crate::tabular::to_csv(&records).map_err(|e| AppError::Internal(e.into()))?;
     let name = format!(
         "attachment; filename=\"summaries-{}-{}.csv\"",
         fmt(from),

@@ -230,8 +230,8 @@ pub async fn csv(
 ) -> AppResult<impl IntoResponse> {
     let (from, to, _) = period(&p, st.today());
     let groups = hand_offs(&st, from, to).await?;
-    let body =
-        to_csv(&table(&ctx, &groups)).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let body = crate::tabular::to_csv(&table(&ctx, &groups))
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
     let name = format!(
         "attachment; filename=\"aftercare-{}-{}.csv\"",
         from.format("%Y%m%d"),
@@ -256,7 +256,7 @@ pub async fn xlsx(
     let groups = hand_offs(&st, from, to).await?;
     let records = table(&ctx, &groups);
     let title = ctx.t("aftercare.title").to_owned();
-    let body = tokio::task::spawn_blocking(move || to_xlsx(&title, &records))
+    let body = tokio::task::spawn_blocking(move || crate::tabular::to_xlsx(&title, &records))
         .await
         .map_err(|e| crate::error::AppError::Internal(e.into()))?
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;
@@ -275,72 +275,4 @@ pub async fn xlsx(
         ],
         body,
     ))
-}
-
-pub fn to_xlsx(
-    sheet_name: &str,
-    records: &[Vec<String>],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    // Sheet names are at most 31 characters and exclude a few symbols.
-    let name: String = sheet_name
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
-    sheet.set_name(name)?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (r, rec) in records.iter().enumerate() {
-        for (c, cell) in rec.iter().enumerate() {
-            let (row, col) = (
-                u32::try_from(r).unwrap_or(u32::MAX),
-                u16::try_from(c).unwrap_or(u16::MAX),
-            );
-            if r == 0 {
-                sheet.write_string_with_format(row, col, cell, &bold)?;
-            } else {
-                sheet.write_string(row, col, cell)?;
-            }
-        }
-    }
-    sheet.autofit();
-    book.save_to_buffer()
-}
-
-/// CSV with a UTF-8 byte-order mark. Cells a spreadsheet would run as a formula get a
-/// leading apostrophe (CSV injection).
-pub fn to_csv(records: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
-    for rec in records {
-        w.write_record(rec.iter().map(|c| {
-            if c.starts_with(['=', '+', '-', '@']) {
-                format!("'{c}")
-            } else {
-                c.clone()
-            }
-        }))?;
-    }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        let out = to_csv(&[
-            vec!["a".into(), "b,c".into(), "say \"hi\"".into()],
-            vec!["=cmd()".into(), "Đỗ".into(), "".into()],
-        ])
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(
-            text,
-            "\u{feff}a,\"b,c\",\"say \"\"hi\"\"\"\r\n'=cmd(),Đỗ,\r\n"
-        );
-    }
 }

@@ -167,7 +167,7 @@ pub async fn upload(
 /// An empty register with every column, to fill in.
 pub async fn template_csv() -> impl IntoResponse {
     let header: Vec<String> = COLUMNS.iter().map(|(c, _)| (*c).to_owned()).collect();
-    let body = super::aftercare::to_csv(&[header]).unwrap_or_default();
+    let body = crate::tabular::to_csv(&[header]).unwrap_or_default();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

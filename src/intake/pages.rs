@@ -18,7 +18,7 @@ use crate::db;
 use crate::entities::{admission, admission_event, centre, resident};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
-use crate::web::{Form, PageCtx};
+use crate::web::{Choice, Form, PageCtx};
 
 fn centre_code(st: &AppState) -> AppResult<String> {
     st.instance
@@ -26,12 +26,6 @@ fn centre_code(st: &AppState) -> AppResult<String> {
         .as_ref()
         .map(|c| c.code.clone())
         .ok_or(AppError::NotFound)
-}
-
-/// (code, catalogue key) pairs for a select.
-pub struct Choice {
-    pub code: &'static str,
-    pub key: String,
 }
 
 fn choices<T: Copy>(all: &[T], code: fn(T) -> &'static str, key: fn(T) -> String) -> Vec<Choice> {
@@ -284,6 +278,17 @@ impl ShowPage {
     }
 }
 
+/// What the user typed into one of the resident page's forms, shown again with its
+/// errors; the page's other forms start blank.
+#[derive(Default)]
+pub enum Typed {
+    #[default]
+    Nothing,
+    Event(EventForm, FieldErrors),
+    Release(ReleaseForm, FieldErrors),
+    Bed(crate::beds::store::AssignForm, FieldErrors),
+}
+
 /// The resident's page re-shown with the bed form's errors (from the beds area).
 pub async fn show_with_bed_errors(
     st: &AppState,
@@ -292,39 +297,35 @@ pub async fn show_with_bed_errors(
     bed_form: crate::beds::store::AssignForm,
     bed_errors: FieldErrors,
 ) -> AppResult<ShowPage> {
-    let today = ctx.cat.date(st.today());
-    let event_form = EventForm {
-        occurred_on: today.clone(),
-        ..Default::default()
-    };
-    let release_form = ReleaseForm {
-        released_on: today,
-        ..Default::default()
-    };
-    let mut page = show_page(
-        st,
-        ctx,
-        id,
-        event_form,
-        FieldErrors::new(),
-        release_form,
-        FieldErrors::new(),
-    )
-    .await?;
-    page.bed_form = bed_form;
-    page.bed_errors = bed_errors;
-    Ok(page)
+    show_page(st, ctx, id, Typed::Bed(bed_form, bed_errors)).await
 }
 
-async fn show_page(
-    st: &AppState,
-    ctx: PageCtx,
-    id: i32,
-    event_form: EventForm,
-    event_errors: FieldErrors,
-    release_form: ReleaseForm,
-    release_errors: FieldErrors,
-) -> AppResult<ShowPage> {
+async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppResult<ShowPage> {
+    let today_text = ctx.cat.date(st.today());
+    let (mut event_form, mut event_errors) = (
+        EventForm {
+            occurred_on: today_text.clone(),
+            ..Default::default()
+        },
+        FieldErrors::new(),
+    );
+    let (mut release_form, mut release_errors) = (
+        ReleaseForm {
+            released_on: today_text,
+            ..Default::default()
+        },
+        FieldErrors::new(),
+    );
+    let (mut bed_form, mut bed_errors) = (
+        crate::beds::store::AssignForm::default(),
+        FieldErrors::new(),
+    );
+    match typed {
+        Typed::Nothing => {}
+        Typed::Event(f, e) => (event_form, event_errors) = (f, e),
+        Typed::Release(f, e) => (release_form, release_errors) = (f, e),
+        Typed::Bed(f, e) => (bed_form, bed_errors) = (f, e),
+    }
     let today = st.today();
     let r = store::get_resident(&st.db, id).await?;
     let mut active = None;
@@ -398,8 +399,8 @@ async fn show_page(
     Ok(ShowPage {
         bed,
         bed_choices,
-        bed_form: crate::beds::store::AssignForm::default(),
-        bed_errors: FieldErrors::new(),
+        bed_form,
+        bed_errors,
         can_assign_bed,
         is_director: ctx.role() == Some(crate::auth::Role::Director),
         age: rules::age_on(r.date_of_birth, today),
@@ -424,25 +425,7 @@ pub async fn show(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> AppResult<ShowPage> {
-    let today = ctx.cat.date(st.today());
-    let release_form = ReleaseForm {
-        released_on: today.clone(),
-        ..Default::default()
-    };
-    let event_form = EventForm {
-        occurred_on: today,
-        ..Default::default()
-    };
-    show_page(
-        &st,
-        ctx,
-        id,
-        event_form,
-        FieldErrors::new(),
-        release_form,
-        FieldErrors::new(),
-    )
-    .await
+    show_page(&st, ctx, id, Typed::Nothing).await
 }
 
 // ---------- admission ----------
@@ -549,20 +532,7 @@ pub async fn record_event(
         Err(AppError::Invalid(errors)) => {
             drop(txn);
             let a = store::get_admission(&st.db, id).await?;
-            let release_form = ReleaseForm {
-                released_on: ctx.cat.date(st.today()),
-                ..Default::default()
-            };
-            let page = show_page(
-                &st,
-                ctx,
-                a.resident_id,
-                form,
-                errors,
-                release_form,
-                FieldErrors::new(),
-            )
-            .await?;
+            let page = show_page(&st, ctx, a.resident_id, Typed::Event(form, errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
@@ -618,20 +588,7 @@ pub async fn release(
         Err(AppError::Invalid(errors)) => {
             drop(txn);
             let a = store::get_admission(&st.db, id).await?;
-            let event_form = EventForm {
-                occurred_on: ctx.cat.date(st.today()),
-                ..Default::default()
-            };
-            let page = show_page(
-                &st,
-                ctx,
-                a.resident_id,
-                event_form,
-                FieldErrors::new(),
-                form,
-                errors,
-            )
-            .await?;
+            let page = show_page(&st, ctx, a.resident_id, Typed::Release(form, errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
@@ -675,6 +632,17 @@ pub async fn release_calendar(
         .order_by_asc(admission::COLUMN.expected_end)
         .all(&st.db)
         .await?;
+    let people: std::collections::HashMap<i32, resident::Model> = resident::Entity::find()
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(active.iter().map(|a| a.resident_id).collect::<Vec<_>>()),
+        )
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     let mut rows = Vec::new();
     for a in active {
         // While escaped the end moves every day: compute it for today.
@@ -689,7 +657,9 @@ pub async fn release_calendar(
         if left > days {
             continue;
         }
-        let resident = store::get_resident(&st.db, a.resident_id).await?;
+        let Some(resident) = people.get(&a.resident_id).cloned() else {
+            continue;
+        };
         rows.push(CalendarRow {
             end: ctx.cat.date(end),
             days_left: left,

@@ -112,4 +112,19 @@ impl OccupancySummary {
             .map(|c| c.count)
             .sum()
     }
+    /// Compulsory residents, adults and minors.
+    pub fn compulsory(&self) -> i64 {
+        self.residents_of_type("compulsory_adult") + self.residents_of_type("compulsory_minor")
+    }
+    /// In the temporary-stay zone: file preparation and addiction-status determination.
+    pub fn temporary(&self) -> i64 {
+        self.residents_of_type("temporary") + self.residents_of_type("determination")
+    }
+    pub fn minors(&self) -> i64 {
+        self.residents
+            .iter()
+            .filter(|c| c.age_band == "minor")
+            .map(|c| c.count)
+            .sum()
+    }
 }

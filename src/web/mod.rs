@@ -17,6 +17,13 @@ use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
 use crate::state::AppState;
 
+/// An option of a select: the code sent and the catalogue key of its label.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub code: &'static str,
+    pub key: String,
+}
+
 /// A link in the main navigation; shown only to roles the route policy lets in.
 #[derive(Clone, Debug)]
 pub struct NavItem {
