@@ -219,10 +219,7 @@ async fn page(
         .into_iter()
         .map(|r| RuleRow {
             from: format_date(r.effective_from),
-            to: r
-                .effective_to
-                .map(format_date)
-                .unwrap_or_else(|| "—".into()),
+            to: r.effective_to.map(format_date).unwrap_or_default(),
             type_key: format!("admission_type.{}", r.admission_type),
             form: match &editing {
                 Some((id, f)) if *id == r.id => f.clone(),

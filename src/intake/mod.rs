@@ -72,4 +72,8 @@ pub const NAV: &[NavItem] = &[
         href: "/aftercare",
         key: "nav.aftercare",
     },
+    NavItem {
+        href: "/admin/legal-rules",
+        key: "nav.legal_rules",
+    },
 ];

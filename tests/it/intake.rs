@@ -1003,6 +1003,11 @@ async fn an_administrator_edits_a_legal_rule_and_admissions_follow() {
     let mut admin = app.login_as(Role::Administrator).await;
     let page = admin.get("/admin/legal-rules").await;
     page.assert_contains("Luật PCMT 120/2025");
+    page.assert_contains("từ 01/07/2026");
+    admin
+        .get("/")
+        .await
+        .assert_contains(r#"href="/admin/legal-rules""#);
     let path = format!("/admin/legal-rules/{}", rule.id);
     let r = admin
         .post_form(
