@@ -230,7 +230,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let background = summary::spawn_background(state.clone());
+    let mut background = summary::spawn_background(state.clone());
+    background.extend(beds::spawn_background(state.clone()));
     let upkeep_db = state.db.clone();
     let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));

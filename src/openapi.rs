@@ -22,6 +22,20 @@ use crate::state::AppState;
         crate::intake::api::admit,
         crate::intake::api::record_event,
         crate::intake::api::release,
+        crate::beds::api::board,
+        crate::beds::api::bed,
+        crate::beds::api::set_state,
+        crate::beds::api::swap,
+        crate::beds::api::suggestions,
+        crate::beds::api::assign,
+        crate::beds::api::vacate,
+        crate::beds::api::occupancy_history,
+        crate::beds::api::forecast,
+        crate::beds::api::add_planned,
+        crate::beds::api::change_capacity,
+        crate::beds::api::roll_calls,
+        crate::beds::api::take_roll_call,
+        crate::beds::api::confirm_roll_call,
         crate::department::dashboard::api,
     ),
     components(schemas(crate::summary::schema::OccupancySummary)),
@@ -30,6 +44,7 @@ use crate::state::AppState;
         (name = "account", description = "The signed-in user"),
         (name = "centres", description = "Centres and capacity"),
         (name = "intake", description = "Residents, admissions, movements and releases (centre instances only)"),
+        (name = "beds", description = "Zones, rooms and beds; assignment under the zone rules; occupancy history, forecast, capacity and the nightly roll count (centre instances only)"),
         (name = "department", description = "Aggregates received from the centres (department instance only). Centres deliver summaries with `POST /api/v1/summaries`: the body is an `OccupancySummary` (schema `rehabops.occupancy-summary/1`), signed with the centre's Ed25519 key; headers `x-rehabops-centre` and `x-rehabops-signature` (base64).")
     )
 )]

@@ -8,6 +8,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_intake;
 mod m20261123_000003_summaries;
 mod m20261123_000004_beds;
+mod m20261123_000005_occupancy;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_intake::Migration),
             Box::new(m20261123_000003_summaries::Migration),
             Box::new(m20261123_000004_beds::Migration),
+            Box::new(m20261123_000005_occupancy::Migration),
         ]
     }
 }

@@ -28,10 +28,13 @@ pub struct BoardPage {
     pub used: usize,
     pub free: usize,
     pub out: usize,
+    /// Everyone on the register by type and sex (in a bed or not).
+    pub breakdown: store::Breakdown,
 }
 
 pub async fn board(State(st): State<AppState>, ctx: PageCtx) -> AppResult<BoardPage> {
     let zones = store::board(&st.db).await?;
+    let breakdown = store::register_breakdown(&st.db).await?;
     let (used, free, out) = zones.iter().fold((0, 0, 0), |acc, z| {
         (acc.0 + z.used, acc.1 + z.free, acc.2 + z.out)
     });
@@ -41,6 +44,7 @@ pub async fn board(State(st): State<AppState>, ctx: PageCtx) -> AppResult<BoardP
         used,
         free,
         out,
+        breakdown,
     })
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::rules::{self, Occupant, ZoneKind};
 use crate::audit::{self, Actor};
-use crate::entities::{admission, bed, bed_assignment, resident, room, zone};
+use crate::entities::{admission, bed, bed_assignment, bed_state_change, resident, room, zone};
 use crate::error::{AppError, AppResult, FieldErrors, Msg, is_unique_violation};
 use crate::intake::rules::{AdmissionType, Sex, age_on};
 use crate::intake::store::ACTIVE;
@@ -154,9 +154,10 @@ pub async fn suggestions<C: ConnectionTrait>(
     Ok(choices.into_iter().take(limit).map(|c| c.3).collect())
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct AssignForm {
+    /// Id of the bed (see the suggestions).
     pub bed_id: String,
     pub reason: String,
     /// A director's written reason for placing outside the zone rules.
@@ -346,6 +347,91 @@ pub struct ZoneBoard {
     pub used: usize,
     pub free: usize,
     pub out: usize,
+    /// Occupants of the zone by admission type and sex.
+    pub breakdown: Breakdown,
+}
+
+/// Residents counted by admission type × sex.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    cells: HashMap<(AdmissionType, Sex), usize>,
+}
+
+/// One row of a breakdown table.
+pub struct BreakdownRow {
+    pub admission_type: AdmissionType,
+    pub male: usize,
+    pub female: usize,
+}
+
+impl BreakdownRow {
+    pub fn total(&self) -> usize {
+        self.male + self.female
+    }
+}
+
+impl Breakdown {
+    pub fn add(&mut self, t: AdmissionType, s: Sex) {
+        *self.cells.entry((t, s)).or_default() += 1;
+    }
+
+    pub fn get(&self, t: AdmissionType, s: Sex) -> usize {
+        self.cells.get(&(t, s)).copied().unwrap_or(0)
+    }
+
+    /// Rows for the admission types present, in the legal order.
+    pub fn rows(&self) -> Vec<BreakdownRow> {
+        AdmissionType::ALL
+            .iter()
+            .map(|t| BreakdownRow {
+                admission_type: *t,
+                male: self.get(*t, Sex::Male),
+                female: self.get(*t, Sex::Female),
+            })
+            .filter(|r| r.total() > 0)
+            .collect()
+    }
+
+    pub fn total_of(&self, s: Sex) -> usize {
+        AdmissionType::ALL.iter().map(|t| self.get(*t, s)).sum()
+    }
+
+    pub fn total(&self) -> usize {
+        self.cells.values().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+}
+
+/// Every resident on the register (in a bed or not, present or away) by type and sex.
+pub async fn register_breakdown<C: ConnectionTrait>(conn: &C) -> AppResult<Breakdown> {
+    let active = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(ACTIVE))
+        .all(conn)
+        .await?;
+    let people: HashMap<i32, String> = resident::Entity::find()
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(active.iter().map(|a| a.resident_id).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.sex))
+        .collect();
+    let mut b = Breakdown::default();
+    for a in &active {
+        if let (Some(t), Some(s)) = (
+            AdmissionType::parse(&a.admission_type),
+            people.get(&a.resident_id).and_then(|s| Sex::parse(s)),
+        ) {
+            b.add(t, s);
+        }
+    }
+    Ok(b)
 }
 
 /// Zones → rooms → beds with who is in each (the occupancy board).
@@ -385,10 +471,25 @@ pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
             Some((o.bed_id, (p.id, p.full_name.clone(), p.code.clone())))
         })
         .collect();
+    let kind_of_bed: HashMap<i32, (AdmissionType, Sex)> = open
+        .iter()
+        .filter_map(|o| {
+            let a = admissions.get(&o.admission_id)?;
+            let p = people.get(&a.resident_id)?;
+            Some((
+                o.bed_id,
+                (
+                    AdmissionType::parse(&a.admission_type)?,
+                    Sex::parse(&p.sex)?,
+                ),
+            ))
+        })
+        .collect();
     let mut out = Vec::new();
     for z in s.zones {
         let mut rooms = Vec::new();
         let (mut used, mut free, mut oos) = (0, 0, 0);
+        let mut breakdown = Breakdown::default();
         for r in s.rooms.iter().filter(|r| r.zone_id == z.id) {
             let beds: Vec<BedCell> = s
                 .beds
@@ -400,6 +501,9 @@ pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
                 })
                 .collect();
             for c in &beds {
+                if let Some((t, sex)) = kind_of_bed.get(&c.bed.id) {
+                    breakdown.add(*t, *sex);
+                }
                 match (c.bed.state.as_str(), c.occupant.is_some()) {
                     (_, true) => used += 1,
                     (IN_SERVICE, false) => free += 1,
@@ -418,7 +522,430 @@ pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
             used,
             free,
             out: oos,
+            breakdown,
         });
     }
     Ok(out)
+}
+
+/// Checks that an admission may lie in a bed of zone `z` (zone rules, director
+/// override with a reason).
+fn check_fit(
+    a: &admission::Model,
+    p: &resident::Model,
+    z: &zone::Model,
+    today: NaiveDate,
+    override_reason: &str,
+    is_director: bool,
+    field: &'static str,
+    e: &mut FieldErrors,
+) {
+    let (Some(o), Some(kind), Some(zsex)) = (
+        occupant(a, p, today),
+        ZoneKind::parse(&z.kind),
+        Sex::parse(&z.sex),
+    ) else {
+        e.add(field, "error.bed_unknown");
+        return;
+    };
+    if let Err(m) = rules::check_zone(kind, zsex, &o) {
+        if override_reason.is_empty() {
+            e.add(field, m);
+        } else if !is_director {
+            e.add("override_reason", "error.override_director_only");
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct SwapForm {
+    /// Code of the other occupied bed (e.g. B1-P03-05).
+    pub other_bed: String,
+    pub reason: String,
+    /// A director's written reason when either resident ends up outside the zone rules.
+    pub override_reason: String,
+}
+
+/// Who lies in a bed now: the open assignment with its admission and resident.
+async fn occupant_of<C: ConnectionTrait>(
+    conn: &C,
+    b: &bed::Model,
+) -> AppResult<Option<(bed_assignment::Model, admission::Model, resident::Model)>> {
+    let Some(open) = bed_assignment::Entity::find()
+        .filter(bed_assignment::COLUMN.bed_id.eq(b.id))
+        .filter(bed_assignment::COLUMN.to_at.is_null())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let a = admission::Entity::find_by_id(open.admission_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let p = resident::Entity::find_by_id(a.resident_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Some((open, a, p)))
+}
+
+async fn zone_of_bed<C: ConnectionTrait>(conn: &C, b: &bed::Model) -> AppResult<zone::Model> {
+    let r = room::Entity::find_by_id(b.room_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    zone::Entity::find_by_id(r.zone_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Swaps the residents of two occupied beds in one step (both assignments end, two
+/// new ones begin), each checked against the other's zone.
+pub async fn swap<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    is_director: bool,
+    bed_id: i32,
+    f: &SwapForm,
+    today: NaiveDate,
+) -> AppResult<()> {
+    let first = bed::Entity::find_by_id(bed_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let code = f.other_bed.trim().to_uppercase();
+    if code.is_empty() {
+        return Err(AppError::invalid("other_bed", "error.required"));
+    }
+    let second = bed::Entity::find()
+        .filter(bed::COLUMN.code.eq(code.as_str()))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::invalid("other_bed", "error.bed_unknown"))?;
+    if second.id == first.id {
+        return Err(AppError::invalid("other_bed", "error.swap_same_bed"));
+    }
+    let (Some((oa, a1, p1)), Some((ob, a2, p2))) = (
+        occupant_of(conn, &first).await?,
+        occupant_of(conn, &second).await?,
+    ) else {
+        return Err(AppError::invalid("other_bed", "error.swap_needs_two"));
+    };
+    let (z1, z2) = (
+        zone_of_bed(conn, &first).await?,
+        zone_of_bed(conn, &second).await?,
+    );
+    let override_reason = f.override_reason.trim();
+    let mut e = FieldErrors::new();
+    // Resident 1 goes to bed 2's zone and resident 2 to bed 1's.
+    check_fit(
+        &a1,
+        &p1,
+        &z2,
+        today,
+        override_reason,
+        is_director,
+        "other_bed",
+        &mut e,
+    );
+    check_fit(
+        &a2,
+        &p2,
+        &z1,
+        today,
+        override_reason,
+        is_director,
+        "other_bed",
+        &mut e,
+    );
+    if f.reason.chars().count() > 500 || override_reason.chars().count() > 1000 {
+        e.add("reason", "error.too_long");
+    }
+    e.into_result()?;
+    let now = Utc::now();
+    for open in [oa, ob] {
+        let mut am = open.into_active_model();
+        am.to_at = Set(Some(now));
+        am.ended_by = Set(actor.username.clone());
+        am.reason = Set("swap".into());
+        am.update(conn).await?;
+    }
+    for (b, a, z) in [(&second, &a1, &z2), (&first, &a2, &z1)] {
+        bed_assignment::ActiveModel {
+            bed_id: Set(b.id),
+            admission_id: Set(a.id),
+            from_at: Set(now),
+            to_at: Set(None),
+            reason: Set(f.reason.trim().to_owned()),
+            override_reason: Set(override_reason.to_owned()),
+            assigned_by: Set(actor.username.clone()),
+            ended_by: Set(String::new()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                AppError::invalid("other_bed", Msg::new("error.bed_taken").arg("bed", &b.code))
+            } else {
+                err.into()
+            }
+        })?;
+        if a.zone != z.name {
+            let mut am = a.clone().into_active_model();
+            am.zone = Set(z.name.clone());
+            am.update(conn).await?;
+        }
+    }
+    audit::record(
+        conn,
+        actor,
+        if override_reason.is_empty() { "bed.swap" } else { "bed.swap_override" },
+        "bed",
+        first.id,
+        json!({ "beds": [first.code, second.code], "admissions": [a1.id, a2.id], "reason": f.reason.trim(), "override_reason": override_reason }),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct BedStateForm {
+    /// `in_service` or `out_of_service`.
+    pub state: String,
+    /// Required when taking a bed out of service.
+    pub reason: String,
+    /// dd/mm/yyyy: expected return to service (temporary closures).
+    pub until: String,
+    /// "true" when the bed is withdrawn for good.
+    pub permanent: String,
+}
+
+/// Takes a bed out of service (reason, expected return, temporary or permanent) or
+/// puts it back. An occupied bed must be vacated first.
+pub async fn set_state<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    bed_id: i32,
+    f: &BedStateForm,
+    today: NaiveDate,
+) -> AppResult<bed::Model> {
+    let b = bed::Entity::find_by_id(bed_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut e = FieldErrors::new();
+    let permanent = f.permanent == "true";
+    let (state, until) = match f.state.trim() {
+        OUT_OF_SERVICE => {
+            if f.reason.trim().is_empty() {
+                e.add("reason", "error.reason_required");
+            } else if f.reason.chars().count() > 500 {
+                e.add("reason", "error.too_long");
+            }
+            let until = if f.until.trim().is_empty() || permanent {
+                None
+            } else {
+                match crate::i18n::parse_date(&f.until) {
+                    Some(d) if d < today => {
+                        e.add("until", "error.date_not_ahead");
+                        None
+                    }
+                    Some(d) => Some(d),
+                    None => {
+                        e.add("until", "error.date_format");
+                        None
+                    }
+                }
+            };
+            if occupant_of(conn, &b).await?.is_some() {
+                e.add("state", "error.bed_occupied");
+            }
+            (OUT_OF_SERVICE, until)
+        }
+        IN_SERVICE => (IN_SERVICE, None),
+        _ => {
+            e.add("state", "error.required");
+            (IN_SERVICE, None)
+        }
+    };
+    e.into_result()?;
+    if state == b.state && state == IN_SERVICE {
+        return Ok(b);
+    }
+    let before = json!({ "state": b.state, "reason": b.out_reason, "until": b.out_until, "permanent": b.out_permanent });
+    let reason = if state == OUT_OF_SERVICE {
+        f.reason.trim().to_owned()
+    } else {
+        String::new()
+    };
+    let mut am = b.into_active_model();
+    am.state = Set(state.into());
+    am.out_reason = Set(reason.clone());
+    am.out_until = Set(until);
+    am.out_permanent = Set(state == OUT_OF_SERVICE && permanent);
+    let b = am.update(conn).await?;
+    bed_state_change::ActiveModel {
+        bed_id: Set(b.id),
+        at: Set(Utc::now()),
+        state: Set(state.into()),
+        reason: Set(reason),
+        until: Set(until),
+        permanent: Set(b.out_permanent),
+        changed_by: Set(actor.username.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        "bed.state",
+        "bed",
+        b.id,
+        json!({ "before": before, "after": { "state": b.state, "reason": b.out_reason, "until": b.out_until, "permanent": b.out_permanent } }),
+    )
+    .await?;
+    Ok(b)
+}
+
+/// One stay in a bed, as history shows it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Stay {
+    pub bed_code: String,
+    pub resident_id: i32,
+    pub resident_code: String,
+    pub resident_name: String,
+    pub from_at: chrono::DateTime<Utc>,
+    pub to_at: Option<chrono::DateTime<Utc>>,
+    pub reason: String,
+    pub override_reason: String,
+    pub assigned_by: String,
+    pub ended_by: String,
+}
+
+async fn stays_of<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<bed_assignment::Model>,
+) -> AppResult<Vec<Stay>> {
+    let beds: HashMap<i32, String> = bed::Entity::find()
+        .filter(
+            bed::COLUMN
+                .id
+                .is_in(rows.iter().map(|r| r.bed_id).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.code))
+        .collect();
+    let admissions: HashMap<i32, i32> = admission::Entity::find()
+        .filter(
+            admission::COLUMN
+                .id
+                .is_in(rows.iter().map(|r| r.admission_id).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.resident_id))
+        .collect();
+    let people: HashMap<i32, resident::Model> = resident::Entity::find()
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(admissions.values().copied().collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let rid = admissions.get(&r.admission_id).copied().unwrap_or_default();
+            let p = people.get(&rid);
+            Stay {
+                bed_code: beds.get(&r.bed_id).cloned().unwrap_or_default(),
+                resident_id: rid,
+                resident_code: p.map(|p| p.code.clone()).unwrap_or_default(),
+                resident_name: p.map(|p| p.full_name.clone()).unwrap_or_default(),
+                from_at: r.from_at,
+                to_at: r.to_at,
+                reason: r.reason,
+                override_reason: r.override_reason,
+                assigned_by: r.assigned_by,
+                ended_by: r.ended_by,
+            }
+        })
+        .collect())
+}
+
+/// A bed with its room, zone, full assignment history and state changes, newest first.
+pub struct BedDetail {
+    pub bed: bed::Model,
+    pub room: room::Model,
+    pub zone: zone::Model,
+    pub stays: Vec<Stay>,
+    pub changes: Vec<bed_state_change::Model>,
+}
+
+pub async fn bed_detail<C: ConnectionTrait>(conn: &C, bed_id: i32) -> AppResult<BedDetail> {
+    let b = bed::Entity::find_by_id(bed_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let room = room::Entity::find_by_id(b.room_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let zone = zone::Entity::find_by_id(room.zone_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = bed_assignment::Entity::find()
+        .filter(bed_assignment::COLUMN.bed_id.eq(b.id))
+        .order_by_desc(bed_assignment::COLUMN.from_at)
+        .order_by_desc(bed_assignment::COLUMN.id)
+        .all(conn)
+        .await?;
+    let changes = bed_state_change::Entity::find()
+        .filter(bed_state_change::COLUMN.bed_id.eq(b.id))
+        .order_by_desc(bed_state_change::COLUMN.at)
+        .order_by_desc(bed_state_change::COLUMN.id)
+        .all(conn)
+        .await?;
+    Ok(BedDetail {
+        stays: stays_of(conn, rows).await?,
+        bed: b,
+        room,
+        zone,
+        changes,
+    })
+}
+
+/// Every bed a resident has held (all admissions), newest first.
+pub async fn resident_bed_history<C: ConnectionTrait>(
+    conn: &C,
+    resident_id: i32,
+) -> AppResult<Vec<Stay>> {
+    let ids: Vec<i32> = admission::Entity::find()
+        .filter(admission::COLUMN.resident_id.eq(resident_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let rows = bed_assignment::Entity::find()
+        .filter(bed_assignment::COLUMN.admission_id.is_in(ids))
+        .order_by_desc(bed_assignment::COLUMN.from_at)
+        .order_by_desc(bed_assignment::COLUMN.id)
+        .all(conn)
+        .await?;
+    stays_of(conn, rows).await
 }

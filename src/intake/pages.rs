@@ -266,6 +266,8 @@ pub struct ShowPage {
     pub bed_errors: FieldErrors,
     pub can_assign_bed: bool,
     pub is_director: bool,
+    /// Every bed the resident has held, newest first.
+    pub bed_history: Vec<crate::beds::store::Stay>,
 }
 
 impl ShowPage {
@@ -275,6 +277,9 @@ impl ShowPage {
     pub fn opt_date(&self, d: &Option<NaiveDate>) -> String {
         d.map(|d| self.ctx.cat.date(d))
             .unwrap_or_else(|| "—".into())
+    }
+    pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        self.ctx.cat.datetime(*t)
     }
 }
 
@@ -396,7 +401,9 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         }
         None => (None, Vec::new()),
     };
+    let bed_history = crate::beds::store::resident_bed_history(&st.db, r.id).await?;
     Ok(ShowPage {
+        bed_history,
         bed,
         bed_choices,
         bed_form,

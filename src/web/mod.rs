@@ -2,6 +2,7 @@
 //! request context middleware, form extraction, the layout's navigation, and the pages
 //! that belong to no area (login, language, health, errors). Knows nothing of areas.
 
+pub mod chart;
 pub mod context;
 pub mod pages;
 
@@ -77,6 +78,11 @@ impl PageCtx {
     }
     pub fn role(&self) -> Option<Role> {
         self.user.as_ref().map(|u| u.role)
+    }
+    /// Whether the signed-in user's role has a permission (to show or hide a form; the
+    /// route policy still decides).
+    pub fn can(&self, p: crate::auth::Permission) -> bool {
+        self.role().is_some_and(|r| crate::auth::role_has(r, p))
     }
     pub fn role_label(&self) -> &str {
         self.role()

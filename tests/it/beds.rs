@@ -8,7 +8,7 @@ use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::helpers::{Client, TestApp};
 
-async fn setup_zone(
+pub async fn setup_zone(
     d: &mut Client<'_>,
     app: &TestApp,
     code: &str,
@@ -68,7 +68,7 @@ async fn setup_zone(
         .collect()
 }
 
-async fn admitted(
+pub async fn admitted(
     c: &mut Client<'_>,
     app: &TestApp,
     name: &str,

@@ -15,3 +15,4 @@ mod i18n;
 mod import;
 mod intake;
 mod migrations;
+mod occupancy;
