@@ -84,7 +84,7 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
                 .iter()
                 .find(|c| &c.code == code)
                 .map_or(0, |c| c.receiving_capacity);
-            crate::beds::demo::seed(&txn, capacity)
+            crate::beds::demo::seed(&txn, capacity, crate::i18n::today_hanoi())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }

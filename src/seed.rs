@@ -140,7 +140,7 @@ pub async fn reference<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
             effective_from: Set(c.capacity_from),
             design_scale: Set(c.design_scale),
             receiving_capacity: Set(c.receiving_capacity),
-            reason: Set("seed".into()),
+            reason: Set("Số liệu ban đầu (seed/centres.toml)".into()),
             recorded_by: Set(None),
             recorded_at: Set(Utc::now()),
             ..Default::default()

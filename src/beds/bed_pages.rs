@@ -21,6 +21,7 @@ pub struct BedPage {
     pub d: BedDetail,
     pub occupied: bool,
     pub can_manage: bool,
+    pub is_director: bool,
     pub state_form: BedStateForm,
     pub swap_form: SwapForm,
     pub errors: FieldErrors,
@@ -47,6 +48,7 @@ async fn render(
     Ok(BedPage {
         occupied: d.stays.first().is_some_and(|s| s.to_at.is_none()),
         can_manage: ctx.can(Permission::ManageBeds),
+        is_director: ctx.role() == Some(Role::Director),
         ctx,
         d,
         state_form,

@@ -3,10 +3,15 @@
 //! of the zone the intake desk recorded.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    Set,
+};
 
 use super::store::IN_SERVICE;
-use crate::entities::{admission, bed, bed_assignment, room, zone};
+use crate::entities::{
+    admission, bed, bed_assignment, bed_state_change, planned_intake, room, zone,
+};
 use crate::error::AppResult;
 use crate::intake::store::ACTIVE;
 
@@ -30,7 +35,11 @@ const LAYOUT: &[(&str, &str, &str, &str, usize)] = &[
     ("KL-NAM", "Khu kỷ luật nam", "discipline", "male", 1),
 ];
 
-pub async fn seed<C: ConnectionTrait>(conn: &C, receiving_capacity: i32) -> AppResult<usize> {
+pub async fn seed<C: ConnectionTrait>(
+    conn: &C,
+    receiving_capacity: i32,
+    today: chrono::NaiveDate,
+) -> AppResult<usize> {
     if zone::Entity::find().count(conn).await? > 0 {
         return Ok(0);
     }
@@ -117,6 +126,70 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, receiving_capacity: i32) -> AppR
             override_reason: Set(String::new()),
             assigned_by: Set("demo".into()),
             ended_by: Set(String::new()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    // A few free beds under repair, and intakes announced for the coming weeks, so the
+    // board and the forecast show what a working centre has.
+    for (i, (bed_id, reason)) in free
+        .iter()
+        .map(|(_, b)| *b)
+        .zip(["Gãy khung giường", "Sửa chữa hệ thống điện phòng"])
+        .enumerate()
+    {
+        let until = today + chrono::Duration::days(10 + 10 * i as i64);
+        let Some(b) = bed::Entity::find_by_id(bed_id).one(conn).await? else {
+            continue;
+        };
+        let mut am = b.into_active_model();
+        am.state = Set(super::store::OUT_OF_SERVICE.into());
+        am.out_reason = Set(reason.into());
+        am.out_until = Set(Some(until));
+        am.update(conn).await?;
+        bed_state_change::ActiveModel {
+            bed_id: Set(bed_id),
+            at: Set(now),
+            state: Set(super::store::OUT_OF_SERVICE.into()),
+            reason: Set(reason.into()),
+            until: Set(Some(until)),
+            permanent: Set(false),
+            changed_by: Set("demo".into()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    for (days, count, kind, note) in [
+        (
+            7,
+            (receiving_capacity / 40).max(2),
+            "compulsory_adult",
+            "Danh sách Tòa án nhân dân",
+        ),
+        (
+            21,
+            (receiving_capacity / 25).max(3),
+            "compulsory_adult",
+            "Công an bàn giao",
+        ),
+        (
+            35,
+            (receiving_capacity / 60).max(2),
+            "voluntary",
+            "Hợp đồng tự nguyện",
+        ),
+    ] {
+        planned_intake::ActiveModel {
+            expected_on: Set(today + chrono::Duration::days(days)),
+            count: Set(count),
+            admission_type: Set(kind.into()),
+            note: Set(note.into()),
+            created_by: Set("demo".into()),
+            created_at: Set(now),
+            cancelled_at: Set(None),
+            cancelled_by: Set(String::new()),
             ..Default::default()
         }
         .insert(conn)

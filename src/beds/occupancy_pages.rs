@@ -317,11 +317,23 @@ async fn render_capacity(
 }
 
 pub async fn capacity(State(st): State<AppState>, ctx: PageCtx) -> AppResult<CapacityPage> {
-    let form = CapacityForm {
-        effective_from: ctx.cat.date(st.today()),
-        ..Default::default()
+    let mut page = render_capacity(&st, ctx, CapacityForm::default(), FieldErrors::new()).await?;
+    // Start from the figures in force: a change usually moves one of them.
+    page.form = CapacityForm {
+        effective_from: page.ctx.cat.date(st.today()),
+        design_scale: page
+            .in_force
+            .as_ref()
+            .map(|f| f.design_scale.to_string())
+            .unwrap_or_default(),
+        receiving_capacity: page
+            .in_force
+            .as_ref()
+            .map(|f| f.receiving_capacity.to_string())
+            .unwrap_or_default(),
+        reason: String::new(),
     };
-    render_capacity(&st, ctx, form, FieldErrors::new()).await
+    Ok(page)
 }
 
 pub async fn change_capacity(

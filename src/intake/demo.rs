@@ -83,6 +83,7 @@ pub async fn seed<C: ConnectionTrait>(
         .bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
     let now = Utc::now();
+    let mut admitted_dates = Vec::with_capacity(count);
     for i in 0..count {
         let female = rng.chance(6);
         let minor = rng.chance(3);
@@ -149,10 +150,20 @@ pub async fn seed<C: ConnectionTrait>(
             92..=97 => AdmissionType::Temporary,
             _ => AdmissionType::Determination,
         };
-        // Some people were here before: a completed earlier course in the last quarter.
+        let max_ago: i64 = match t {
+            AdmissionType::Determination => 4,
+            AdmissionType::Temporary => 20,
+            AdmissionType::Voluntary | AdmissionType::CompulsoryMinor => 170,
+            _ => 340,
+        };
+        let ago = 1 + rng.below(max_ago as u64) as i64;
+        let admitted = today - Duration::days(ago);
+        admitted_dates.push(admitted);
+        // Some people were here before: a completed earlier course that ended shortly
+        // before this admission.
         let mut prior = 0;
         if t.is_rehabilitation() && rng.chance(8) {
-            let released = today - Duration::days(20 + rng.below(70) as i64);
+            let released = admitted - Duration::days(10 + rng.below(70) as i64);
             let started = released - Duration::days(365);
             if let Some(rule) = rules::rule_for(
                 &rules_all,
@@ -202,14 +213,6 @@ pub async fn seed<C: ConnectionTrait>(
             }
         }
 
-        let max_ago: i64 = match t {
-            AdmissionType::Determination => 4,
-            AdmissionType::Temporary => 20,
-            AdmissionType::Voluntary | AdmissionType::CompulsoryMinor => 170,
-            _ => 340,
-        };
-        let ago = 1 + rng.below(max_ago as u64) as i64;
-        let admitted = today - Duration::days(ago);
         let decided = admitted - Duration::days(2);
         let Some(rule) = rules::rule_for(&rules_all, t, decided) else {
             continue;
@@ -339,16 +342,155 @@ pub async fn seed<C: ConnectionTrait>(
         am.expected_end = Set(end);
         am.update(conn).await?;
     }
+    let former = seed_former(conn, centre_code, &mut rng, &admitted_dates, count, today).await?;
     audit::record(
         conn,
         &Actor::system("demo"),
         "demo.residents",
         "resident",
         "",
-        json!({ "count": count }),
+        json!({ "count": count, "former": former }),
     )
     .await?;
     Ok(count)
+}
+
+/// Former residents: most beds had an earlier occupant who completed a course and left
+/// shortly before the current one arrived. Without them the year's occupancy history,
+/// reconstructed from the records, would climb from nothing to today's figure.
+async fn seed_former<C: ConnectionTrait>(
+    conn: &C,
+    centre_code: &str,
+    rng: &mut Lcg,
+    admitted_dates: &[NaiveDate],
+    first_index: usize,
+    today: NaiveDate,
+) -> AppResult<usize> {
+    let rules_all = store::load_rules(conn).await?;
+    let now = Utc::now();
+    let mut n = 0;
+    for (k, next_admitted) in admitted_dates.iter().enumerate() {
+        if !rng.chance(85) {
+            continue;
+        }
+        let released = *next_admitted - Duration::days(1 + rng.below(6) as i64);
+        let voluntary = rng.chance(15);
+        // A voluntary contract runs about six months; a compulsory term 12 or 24.
+        let stay = if voluntary {
+            150 + rng.below(60) as i64
+        } else {
+            330 + rng.below(400) as i64
+        };
+        let started = released - Duration::days(stay);
+        let t = if voluntary {
+            AdmissionType::Voluntary
+        } else {
+            AdmissionType::CompulsoryAdult
+        };
+        let Some(rule) = rules::rule_for(&rules_all, t, started - Duration::days(3)) else {
+            continue;
+        };
+        let female = rng.chance(6);
+        let age = 20 + rng.below(30) as i32;
+        let dob = NaiveDate::from_ymd_opt(
+            today.year() - age,
+            1 + rng.below(12) as u32,
+            1 + rng.below(28) as u32,
+        )
+        .unwrap_or(today);
+        let name = format!(
+            "{} {} {}",
+            rng.pick(FAMILY),
+            rng.pick(if female { MIDDLE_F } else { MIDDLE_M }),
+            rng.pick(if female { GIVEN_F } else { GIVEN_M })
+        );
+        let serial = first_index + k + 1;
+        let century = if dob.year() >= 2000 { 2 } else { 0 };
+        let (district, commune) = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
+        let r = resident::ActiveModel {
+            code: Set(format!("{centre_code}-{serial:06}")),
+            full_name: Set(name.clone()),
+            name_search: Set(fold_for_search(&name)),
+            date_of_birth: Set(dob),
+            sex: Set(if female { "female" } else { "male" }.into()),
+            id_kind: Set("cccd".into()),
+            id_number: Set(format!(
+                "001{}{:02}{:06}",
+                century + u32::from(female),
+                dob.year() % 100,
+                serial * 7 % 1_000_000
+            )),
+            home_province: Set("Hà Nội".into()),
+            home_district: Set(district.into()),
+            home_commune: Set(commune.into()),
+            home_address: Set(format!("Thôn {}", 1 + rng.below(12))),
+            current_address: Set(String::new()),
+            family_contact: Set(String::new()),
+            substances: Set(rng.pick(SUBSTANCES).into()),
+            education: Set(String::new()),
+            occupation: Set(String::new()),
+            created_at: Set(now),
+            created_by: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        admission::ActiveModel {
+            resident_id: Set(r.id),
+            admission_type: Set(t.as_str().into()),
+            status: Set(RELEASED.into()),
+            presence: Set(Presence::Present.as_str().into()),
+            presence_since: Set(started),
+            admitted_on: Set(started),
+            document_number: Set(if voluntary {
+                format!("HĐ-{}/{}", 1 + rng.below(900), started.year())
+            } else {
+                format!("{}/{}/QĐ-TA", 1 + rng.below(400), started.year())
+            }),
+            document_date: Set(started - Duration::days(3)),
+            issuing_body: Set(if voluntary {
+                String::new()
+            } else {
+                format!("TAND huyện {district}")
+            }),
+            guardian_name: Set(String::new()),
+            term_months: Set(Some(match stay {
+                _ if voluntary => 6,
+                0..=450 => 12,
+                _ => 24,
+            })),
+            prior_rehabilitations: Set(0),
+            rule_id: Set(Some(rule.id)),
+            regime_code: Set(rule.regime_code.clone()),
+            temp_days: Set(0),
+            expected_end: Set(Some(released)),
+            zone: Set(String::new()),
+            stage: Set(5),
+            health_on_arrival: Set(String::new()),
+            documents_received: Set(String::new()),
+            belongings: Set(String::new()),
+            released_on: Set(Some(released)),
+            release_reason: Set(Some(
+                if voluntary {
+                    ReleaseReason::VoluntaryCompletion
+                } else {
+                    ReleaseReason::Completion
+                }
+                .as_str()
+                .into(),
+            )),
+            release_document: Set(String::new()),
+            from_centre: Set(None),
+            to_centre: Set(None),
+            created_at: Set(now),
+            created_by: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Splits `total` over centres in proportion to their receiving capacity (largest

@@ -90,11 +90,19 @@ impl PageCtx {
             .unwrap_or_default()
     }
     pub fn is_current(&self, href: &str) -> bool {
-        if href == "/" {
-            self.path == "/"
-        } else {
-            self.path == href || self.path.starts_with(&format!("{href}/"))
-        }
+        let matches = |h: &str| {
+            if h == "/" {
+                self.path == "/"
+            } else {
+                self.path == h || self.path.starts_with(&format!("{h}/"))
+            }
+        };
+        // The most specific menu entry wins (/beds/occupancy over /beds).
+        matches(href)
+            && !self
+                .nav
+                .iter()
+                .any(|n| n.href.len() > href.len() && matches(n.href))
     }
     pub fn actor(&self) -> Actor {
         self.request.actor()
