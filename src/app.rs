@@ -113,7 +113,12 @@ pub async fn prepare_with(
                 cfg.department_ca.as_deref(),
             )?))
         }
-        InstanceKind::Department => None,
+        InstanceKind::Department => {
+            // A broken DHIS2 mapping is found at start-up, not at the first export.
+            department::dhis2::Mapping::load(cfg.dhis2_mapping.as_deref())
+                .map_err(|e| anyhow::anyhow!("DHIS2 mapping: {e}"))?;
+            None
+        }
     };
     let instance = Instance {
         kind: cfg.role,

@@ -83,6 +83,15 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<KeyCommand>,
     },
+    /// Centre: queue reconstructed day closes for the past DAYS days (those not yet
+    /// summarised), so the department has this centre's history. Run once after
+    /// importing the register; the summaries go out with the next push.
+    BackfillSummaries {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long, default_value_t = 365)]
+        days: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -198,6 +207,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             txn.commit().await?;
             println!("{n} centre(s) added");
+            Ok(())
+        }
+        Command::BackfillSummaries { instance, days } => {
+            init_tracing(false);
+            let cfg = load(config, &instance)?;
+            anyhow::ensure!(
+                cfg.role == InstanceKind::Centre,
+                "summaries are a centre's: use --role centre --centre CODE"
+            );
+            let (conn, inst) = app::prepare(&cfg).await?;
+            let (Some(c), Some(d)) = (&inst.centre, &inst.delivery) else {
+                anyhow::bail!("this instance has no centre or signing key");
+            };
+            let today = crate::i18n::today_hanoi();
+            let n = crate::summary::outbox::backfill(
+                &conn,
+                &d.key,
+                &Actor::system("cli"),
+                &c.code,
+                today - chrono::Days::new(days),
+                today - chrono::Days::new(1),
+            )
+            .await
+            .map_err(|e| cli_error("backfill failed", e))?;
+            println!("{n} reconstructed day close(s) queued for {}", c.code);
             Ok(())
         }
         Command::CentreKey {

@@ -41,6 +41,8 @@ pub struct Config {
     /// Name shown for the department instance (the body that receives the centres'
     /// reports: Sở LĐ-TB&XH before 01/03/2025, the city police's PC04 after).
     pub department_name: Option<String>,
+    /// Department: DHIS2 mapping file (TOML); the shipped `seed/dhis2_mapping.toml` when unset.
+    pub dhis2_mapping: Option<std::path::PathBuf>,
     /// Centre instances: the department's base URL, where summaries are pushed
     /// (e.g. `https://department.internal`). Without it summaries stay in the outbox.
     pub department_url: Option<String>,
@@ -86,6 +88,7 @@ impl Default for Config {
             database_url: "sqlite://data/rehabops.db?mode=rwc".into(),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             department_name: None,
+            dhis2_mapping: None,
             department_url: None,
             department_ca: None,
             signing_key_path: None,

@@ -89,6 +89,22 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         txn.commit().await?;
+        // A year of day closes reconstructed from the seeded records, so the department's
+        // trends and reports have history (only on the first run: days already covered
+        // are skipped).
+        if let (Some(code), Some(d)) = (&centre, &inst.delivery) {
+            let today = crate::i18n::today_hanoi();
+            crate::summary::outbox::backfill(
+                &conn,
+                &d.key,
+                &crate::audit::Actor::system("demo"),
+                code,
+                today - chrono::Days::new(365),
+                today - chrono::Days::new(1),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         if let (Some(code), Some(d), Some((dept_db, _))) = (&centre, &inst.delivery, &department) {
             register_demo_key(
                 dept_db,

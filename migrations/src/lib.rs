@@ -9,6 +9,7 @@ mod m20261123_000002_intake;
 mod m20261123_000003_summaries;
 mod m20261123_000004_beds;
 mod m20261123_000005_occupancy;
+mod m20261123_000006_centre_days;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_summaries::Migration),
             Box::new(m20261123_000004_beds::Migration),
             Box::new(m20261123_000005_occupancy::Migration),
+            Box::new(m20261123_000006_centre_days::Migration),
         ]
     }
 }

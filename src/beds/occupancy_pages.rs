@@ -81,16 +81,19 @@ fn history_chart(
                 label: ctx.t("occupancy.design_scale").to_owned(),
                 style: "design",
                 points: pick(|r| Some(i64::from(r.design_scale)).filter(|v| *v > 0)),
+                continuous: false,
             },
             Series {
                 label: ctx.t("occupancy.receiving_capacity").to_owned(),
                 style: "capacity",
                 points: pick(|r| Some(i64::from(r.receiving_capacity)).filter(|v| *v > 0)),
+                continuous: false,
             },
             Series {
                 label: ctx.t("occupancy.occupancy").to_owned(),
                 style: "occupancy",
                 points: pick(|r| Some(i64::from(r.occupancy))),
+                continuous: false,
             },
         ],
         marker: None,
@@ -111,11 +114,13 @@ fn forecast_chart(ctx: &PageCtx, f: &Forecast, today: NaiveDate) -> LineChart {
                     .iter()
                     .map(|d| (d.day, d.receiving_capacity))
                     .collect(),
+                continuous: false,
             },
             Series {
                 label: ctx.t("occupancy.forecast").to_owned(),
                 style: "forecast",
                 points: f.days.iter().map(|d| (d.day, d.occupancy)).collect(),
+                continuous: false,
             },
         ],
         marker: f.first_over.map(|d| (d.day, ctx.cat.date(d.day))),

@@ -178,6 +178,8 @@ pub async fn latest<C: ConnectionTrait>(
 ) -> AppResult<Option<(received_summary::Model, OccupancySummary)>> {
     let row = received_summary::Entity::find()
         .filter(received_summary::COLUMN.centre_code.eq(code))
+        // A reconstructed past day (history sent late) is not the centre's present.
+        .filter(received_summary::COLUMN.kind.ne("reconstructed"))
         .order_by_desc(received_summary::COLUMN.sequence)
         .one(conn)
         .await?;

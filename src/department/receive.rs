@@ -162,6 +162,7 @@ pub async fn receive(
     }
     .insert(&txn)
     .await?;
+    super::days::record(&txn, &summary).await?;
     audit::record(
         &txn,
         &Actor::system(&format!("centre:{centre}")),

@@ -11,6 +11,7 @@ pub mod bed_assignment;
 pub mod bed_state_change;
 pub mod centre;
 pub mod centre_capacity;
+pub mod centre_day;
 pub mod centre_key;
 pub mod instance_info;
 pub mod legal_rule;

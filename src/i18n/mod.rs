@@ -63,12 +63,20 @@ const VI_FILES: &[(&str, &str)] = &[
     ("intake", include_str!("../../assets/i18n/vi/intake.toml")),
     ("summary", include_str!("../../assets/i18n/vi/summary.toml")),
     ("beds", include_str!("../../assets/i18n/vi/beds.toml")),
+    (
+        "department",
+        include_str!("../../assets/i18n/vi/department.toml"),
+    ),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../../assets/i18n/en/core.toml")),
     ("intake", include_str!("../../assets/i18n/en/intake.toml")),
     ("summary", include_str!("../../assets/i18n/en/summary.toml")),
     ("beds", include_str!("../../assets/i18n/en/beds.toml")),
+    (
+        "department",
+        include_str!("../../assets/i18n/en/department.toml"),
+    ),
 ];
 
 #[derive(Debug)]

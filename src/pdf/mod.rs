@@ -50,6 +50,7 @@ pub enum PdfError {
 pub enum Align {
     Left,
     Center,
+    Right,
 }
 
 /// Width of `text` in millimetres at `size` points.
@@ -189,10 +190,69 @@ impl Doc {
             let x = match align {
                 Align::Left => x_mm,
                 Align::Center => x_mm + (width_mm - w).max(0.0) / 2.0,
+                Align::Right => x_mm + (width_mm - w).max(0.0),
             };
             self.put_line(line, x, size, bold);
             self.y += line_h;
         }
+    }
+
+    /// A table across the page: column widths are shares of the text width; the first
+    /// column is left-aligned, the others right-aligned (figures). The header repeats
+    /// on each new page; `bold_last` sets the last row (a total) in bold.
+    pub fn table(
+        &mut self,
+        header: &[String],
+        rows: &[Vec<String>],
+        shares: &[f32],
+        bold_last: bool,
+    ) {
+        let total: f32 = shares.iter().sum::<f32>().max(1.0);
+        let width = PAGE_W - 2.0 * MARGIN_X;
+        let widths: Vec<f32> = shares.iter().map(|s| width * s / total).collect();
+        let size = 8.5;
+        let line_h = size * 0.3528 * 1.45;
+        let row_height = |doc: &Doc, cells: &[String], bold: bool| -> f32 {
+            let font = if bold {
+                &doc.fonts.bold
+            } else {
+                &doc.fonts.regular
+            };
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| wrap(font, &nfc(c), size, w - 1.5).len().max(1) as f32)
+                .fold(1.0, f32::max)
+                * line_h
+        };
+        let draw = |doc: &mut Doc, cells: &[String], bold: bool| {
+            let top = doc.y;
+            let mut bottom = top;
+            let mut x = MARGIN_X;
+            for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+                doc.y = top;
+                let align = if i == 0 { Align::Left } else { Align::Right };
+                doc.text_in(c, x, w - 1.5, size, bold, align);
+                bottom = bottom.max(doc.y);
+                x += w;
+            }
+            doc.y = bottom + 0.6;
+            doc.rule(MARGIN_X, PAGE_W - MARGIN_X, doc.y - 0.3);
+        };
+        let header_h = row_height(self, header, true);
+        self.ensure_room(header_h * 2.0);
+        draw(self, header, true);
+        for (i, r) in rows.iter().enumerate() {
+            let bold = bold_last && i + 1 == rows.len();
+            let h = row_height(self, r, bold);
+            if self.y + h > PAGE_H - MARGIN_BOTTOM {
+                self.pages.push(Vec::new());
+                self.y = MARGIN_TOP;
+                draw(self, header, true);
+            }
+            draw(self, r, bold);
+        }
+        self.y += 2.0;
     }
 
     /// A paragraph across the page.

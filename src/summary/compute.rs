@@ -58,38 +58,7 @@ pub async fn compute<C: ConnectionTrait>(
         })
         .collect();
 
-    let mut movements = Movements::default();
-    for a in admission::Entity::find()
-        .filter(admission::COLUMN.admitted_on.gte(period.from))
-        .filter(admission::COLUMN.admitted_on.lte(period.to))
-        .all(conn)
-        .await?
-    {
-        *movements.intakes.entry(a.admission_type).or_default() += 1;
-    }
-    for a in admission::Entity::find()
-        .filter(admission::COLUMN.released_on.gte(period.from))
-        .filter(admission::COLUMN.released_on.lte(period.to))
-        .all(conn)
-        .await?
-    {
-        *movements
-            .releases
-            .entry(a.release_reason.unwrap_or_default())
-            .or_default() += 1;
-    }
-    for e in admission_event::Entity::find()
-        .filter(admission_event::COLUMN.occurred_on.gte(period.from))
-        .filter(admission_event::COLUMN.occurred_on.lte(period.to))
-        .all(conn)
-        .await?
-    {
-        match e.kind.as_str() {
-            "escape" => movements.escapes += 1,
-            "escape_return" => movements.escape_returns += 1,
-            _ => {}
-        }
-    }
+    let (movements, period) = compute_movements(conn, period).await?;
 
     Ok(OccupancySummary {
         schema: SCHEMA.to_owned(),
@@ -123,4 +92,164 @@ pub async fn compute<C: ConnectionTrait>(
         vocational: None,
         labour: None,
     })
+}
+
+/// The summaries a centre would have sent at the close of each past day from `from` to
+/// `to`, reconstructed from its records (read once): residents on the register that
+/// day (admitted on or before it, not yet released) by type × sex × age band, the
+/// capacity then in force, and the day's intakes, releases, escapes and returns.
+/// Where residents were on a past day is not kept, so `presence` is empty;
+/// `working_beds` is null. Period kind `reconstructed`; `as_of` is the end of the day
+/// (Hanoi time).
+pub async fn reconstruct_range<C: ConnectionTrait>(
+    conn: &C,
+    centre_code: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<OccupancySummary>> {
+    let admissions = admission::Entity::find()
+        .filter(admission::COLUMN.admitted_on.lte(to))
+        .filter(
+            sea_orm::Condition::any()
+                .add(admission::COLUMN.released_on.is_null())
+                .add(admission::COLUMN.released_on.gte(from)),
+        )
+        .all(conn)
+        .await?;
+    let people: BTreeMap<i32, (NaiveDate, String)> = resident::Entity::find()
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(admissions.iter().map(|a| a.resident_id).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, (r.date_of_birth, r.sex)))
+        .collect();
+    let events = admission_event::Entity::find()
+        .filter(admission_event::COLUMN.occurred_on.gte(from))
+        .filter(admission_event::COLUMN.occurred_on.lte(to))
+        .filter(
+            admission_event::COLUMN
+                .kind
+                .is_in(["escape", "escape_return"]),
+        )
+        .all(conn)
+        .await?;
+    let mut out = Vec::new();
+    for day in from.iter_days().take_while(|d| *d <= to) {
+        let figures = capacity::for_centre_on(conn, centre_code, day).await?;
+        let mut cells: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        let mut occupancy = 0;
+        let mut movements = Movements::default();
+        for a in &admissions {
+            if a.admitted_on == day {
+                *movements
+                    .intakes
+                    .entry(a.admission_type.clone())
+                    .or_default() += 1;
+            }
+            if a.released_on == Some(day) {
+                *movements
+                    .releases
+                    .entry(a.release_reason.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+            let on_register = a.admitted_on <= day && a.released_on.is_none_or(|r| r > day);
+            let Some((dob, sex)) = people.get(&a.resident_id).filter(|_| on_register) else {
+                continue;
+            };
+            occupancy += 1;
+            let band = if age_on(*dob, day) < 18 {
+                "minor"
+            } else {
+                "adult"
+            };
+            *cells
+                .entry((a.admission_type.clone(), sex.clone(), band.to_owned()))
+                .or_default() += 1;
+        }
+        for e in events.iter().filter(|e| e.occurred_on == day) {
+            match e.kind.as_str() {
+                "escape" => movements.escapes += 1,
+                _ => movements.escape_returns += 1,
+            }
+        }
+        let end_of_day = day
+            .and_hms_opt(23, 59, 59)
+            .and_then(|t| t.and_local_timezone(crate::i18n::hanoi_offset()).single())
+            .map(|t| t.to_utc())
+            .unwrap_or_else(Utc::now);
+        out.push(OccupancySummary {
+            schema: SCHEMA.to_owned(),
+            centre: centre_code.to_owned(),
+            sequence: 0,
+            as_of: end_of_day,
+            period: Period::of("reconstructed", day),
+            capacity: Capacity {
+                design_scale: figures.as_ref().map_or(0, |f| i64::from(f.design_scale)),
+                receiving_capacity: figures
+                    .as_ref()
+                    .map_or(0, |f| i64::from(f.receiving_capacity)),
+                working_beds: None,
+                occupancy,
+            },
+            residents: cells
+                .into_iter()
+                .map(|((admission_type, sex, age_band), count)| ResidentCell {
+                    admission_type,
+                    sex,
+                    age_band,
+                    count,
+                })
+                .collect(),
+            presence: BTreeMap::new(),
+            movements,
+            methadone: None,
+            vocational: None,
+            labour: None,
+        });
+    }
+    Ok(out)
+}
+
+/// Intakes, releases, escapes and returns dated within the period.
+async fn compute_movements<C: ConnectionTrait>(
+    conn: &C,
+    period: Period,
+) -> AppResult<(Movements, Period)> {
+    let mut movements = Movements::default();
+    for a in admission::Entity::find()
+        .filter(admission::COLUMN.admitted_on.gte(period.from))
+        .filter(admission::COLUMN.admitted_on.lte(period.to))
+        .all(conn)
+        .await?
+    {
+        *movements.intakes.entry(a.admission_type).or_default() += 1;
+    }
+    for a in admission::Entity::find()
+        .filter(admission::COLUMN.released_on.gte(period.from))
+        .filter(admission::COLUMN.released_on.lte(period.to))
+        .all(conn)
+        .await?
+    {
+        *movements
+            .releases
+            .entry(a.release_reason.unwrap_or_default())
+            .or_default() += 1;
+    }
+    for e in admission_event::Entity::find()
+        .filter(admission_event::COLUMN.occurred_on.gte(period.from))
+        .filter(admission_event::COLUMN.occurred_on.lte(period.to))
+        .all(conn)
+        .await?
+    {
+        match e.kind.as_str() {
+            "escape" => movements.escapes += 1,
+            "escape_return" => movements.escape_returns += 1,
+            _ => {}
+        }
+    }
+    Ok((movements, period))
 }

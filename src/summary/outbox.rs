@@ -47,12 +47,25 @@ async fn enqueue_once(
     today: chrono::NaiveDate,
 ) -> AppResult<summary_outbox::Model> {
     let txn = crate::db::begin_write(db).await?;
-    let mut summary: OccupancySummary =
+    let summary: OccupancySummary =
         compute::compute(&txn, centre_code, period, today, Utc::now()).await?;
+    let row = store(&txn, key, actor, summary).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Numbers (next sequence), signs and stores a computed summary in the caller's
+/// transaction.
+async fn store<C: ConnectionTrait>(
+    txn: &C,
+    key: &SigningKey,
+    actor: &Actor,
+    mut summary: OccupancySummary,
+) -> AppResult<summary_outbox::Model> {
     let last = summary_outbox::Entity::find()
         .order_by_desc(summary_outbox::COLUMN.sequence)
         .limit(1)
-        .one(&txn)
+        .one(txn)
         .await?
         .map_or(0, |r| r.sequence);
     summary.sequence = last + 1;
@@ -69,10 +82,10 @@ async fn enqueue_once(
         last_error: Set(String::new()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         "summary.create",
         "summary_outbox",
@@ -80,8 +93,46 @@ async fn enqueue_once(
         json!({ "kind": row.kind, "occupancy": summary.capacity.occupancy }),
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
+}
+
+/// Queues reconstructed day closes for the days from `from` to `to` that have no daily
+/// or reconstructed summary yet, oldest first, so that a centre that starts using the
+/// system (with its register imported) gives the department its history. Returns how
+/// many were queued.
+pub async fn backfill(
+    db: &DatabaseConnection,
+    key: &SigningKey,
+    actor: &Actor,
+    centre_code: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> AppResult<usize> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut covered = std::collections::HashSet::new();
+    for r in summary_outbox::Entity::find()
+        .filter(
+            summary_outbox::COLUMN
+                .kind
+                .is_in(["daily", "reconstructed"]),
+        )
+        .all(&txn)
+        .await?
+    {
+        if let Ok(s) = serde_json::from_str::<OccupancySummary>(&r.body) {
+            covered.insert(s.period.to);
+        }
+    }
+    let mut n = 0;
+    for summary in compute::reconstruct_range(&txn, centre_code, from, to).await? {
+        if covered.contains(&summary.period.to) {
+            continue;
+        }
+        store(&txn, key, actor, summary).await?;
+        n += 1;
+    }
+    txn.commit().await?;
+    Ok(n)
 }
 
 pub async fn pending<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<summary_outbox::Model>> {

@@ -13,8 +13,10 @@ pub struct Series {
     pub label: String,
     /// CSS modifier: the line is drawn with class `chart__line--{style}`.
     pub style: &'static str,
-    /// Points sorted by day; a gap in days is drawn as a gap in the line.
+    /// Points sorted by day; a gap in days is drawn as a gap in the line unless
+    /// `continuous` (monthly points, for instance).
     pub points: Vec<(NaiveDate, i64)>,
+    pub continuous: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -144,7 +146,7 @@ impl LineChart {
             let mut d = String::new();
             let mut prev: Option<NaiveDate> = None;
             for (day, v) in &s.points {
-                let cmd = if prev.is_some_and(|p| (*day - p).num_days() == 1) {
+                let cmd = if prev.is_some_and(|p| s.continuous || (*day - p).num_days() == 1) {
                     'L'
                 } else {
                     'M'
@@ -196,6 +198,7 @@ mod tests {
                 label: "a & b".into(),
                 style: "occupancy",
                 points: vec![(d(2026, 1, 1), 10), (d(2026, 1, 2), 12), (d(2026, 1, 5), 9)],
+                continuous: false,
             }],
             marker: Some((d(2026, 2, 1), "today".into())),
         };

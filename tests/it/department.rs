@@ -431,3 +431,188 @@ async fn keys_are_registered_by_the_department_administrator() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
+    let centre = centre_with_residents().await;
+    let dept = TestApp::department().await;
+    register_key(&dept, &centre).await;
+    let key = &centre.state.delivery.as_ref().unwrap().key;
+    // October 2026 reconstructed from the records, then today's summary.
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let n = outbox::backfill(
+        centre.db(),
+        key,
+        &Actor::system("test"),
+        "CS01",
+        d(10, 1),
+        d(10, 31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 31);
+    // Running it again queues nothing twice.
+    let again = outbox::backfill(
+        centre.db(),
+        key,
+        &Actor::system("test"),
+        "CS01",
+        d(10, 1),
+        d(10, 31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, 0);
+    enqueue(&centre, "on_demand").await;
+    let addr = free_port().await;
+    let server = dept
+        .serve_on(tokio::net::TcpListener::bind(addr).await.unwrap())
+        .await;
+    let r = push::flush(
+        centre.db(),
+        &push::client(None).unwrap(),
+        key,
+        &format!("http://{addr}"),
+        "CS01",
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.delivered, r.pending), (32, 0), "{:?}", r.error);
+    server.abort();
+    let days = rehabops::entities::centre_day::Entity::find()
+        .count(dept.db())
+        .await
+        .unwrap();
+    assert_eq!(days, 32);
+
+    let mut monitor = dept.login_as(Role::DepartmentMonitor).await;
+    // The dashboard shows the present (today's summary), not a reconstructed past day.
+    let dash = monitor.get("/api/v1/dashboard").await.json();
+    assert_eq!(dash["centres"][0]["occupancy"], 3);
+    assert!(dash["centres"][0]["sequence"].as_i64().unwrap() == 32);
+
+    let page = monitor.get("/reports?p=2026-10").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Báo cáo tháng 10/2026");
+    // A bad period is refused with a clear message, the page still shows.
+    let bad = monitor.get("/reports?p=2026-13").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("Kỳ báo cáo không hợp lệ");
+    assert_eq!(
+        monitor.get("/reports/xlsx?p=abc").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Figures: 3 residents at the end of October at CS01, none at the others.
+    let p = rehabops::department::report::ReportPeriod::parse("2026-10").unwrap();
+    let b = rehabops::department::reports::build(dept.db(), p)
+        .await
+        .unwrap();
+    let cs01 = b.centres.iter().find(|c| c.code == "CS01").unwrap();
+    assert_eq!((cs01.occupancy_end, cs01.days_covered), (3, 31));
+    assert_eq!(b.total.occupancy_end, 3);
+    // The public table hides the 3; the internal one shows it.
+    let cat = rehabops::i18n::Lang::Vi.catalog();
+    let (_, internal) = rehabops::department::reports::table(cat, &b, false);
+    let (_, public) = rehabops::department::reports::table(cat, &b, true);
+    let row = b.centres.iter().position(|c| c.code == "CS01").unwrap();
+    assert_eq!(internal[row][3], "3");
+    assert_eq!(public[row][3], "x");
+
+    for (path, ct) in [
+        ("/reports/pdf?p=2026-10", "application/pdf"),
+        ("/reports/pdf?p=2026-Q4&public=1", "application/pdf"),
+        (
+            "/reports/xlsx?p=2026",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "/reports/xlsx?p=2026-10&public=1",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ] {
+        let r = monitor.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.headers.get("content-type").unwrap(), ct, "{path}");
+    }
+
+    // DHIS2 dataValueSet: exactly the documented shape (unknown keys refused).
+    let r = monitor.get("/reports/dhis2.json?p=2026-10").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let raw: serde_json::Value = r.json();
+    let keys: Vec<&str> = raw
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["completeDate", "dataSet", "dataValues", "period"]);
+    let set: rehabops::department::dhis2::DataValueSet = serde_json::from_value(raw).unwrap();
+    assert_eq!(set.period, "202610");
+    assert_eq!(set.data_set, "RHB_MONTHLY");
+    assert!(!set.data_values.is_empty());
+    for v in &set.data_values {
+        assert_eq!(v.period, "202610");
+        assert!(v.org_unit.starts_with("HN_CSCN_0"), "{v:?}");
+        assert!(v.value.parse::<i64>().is_ok(), "{v:?}");
+        assert!(!v.data_element.is_empty() && !v.category_option_combo.is_empty());
+    }
+    let total = set
+        .data_values
+        .iter()
+        .find(|v| v.org_unit == "HN_CSCN_01" && v.data_element == "RHB_RESIDENTS_TOTAL")
+        .unwrap();
+    assert_eq!(total.value, "3");
+    let minors = set
+        .data_values
+        .iter()
+        .find(|v| v.org_unit == "HN_CSCN_01" && v.data_element == "RHB_RESIDENTS_MINOR")
+        .unwrap();
+    assert_eq!(minors.value, "1");
+
+    // ADX: the same values, one group per organisation unit.
+    let r = monitor.get("/reports/adx.xml?p=2026-10").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut reader = quick_xml::Reader::from_str(&r.body);
+    let (mut groups, mut values, mut root_ns) = (0, 0, String::new());
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |name: &str| {
+                    e.try_get_attribute(name)
+                        .unwrap()
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                };
+                match e.name().as_ref() {
+                    b"adx" => root_ns = attr("xmlns").unwrap_or_default(),
+                    b"group" => {
+                        groups += 1;
+                        assert_eq!(attr("period").as_deref(), Some("2026-10-01/P1M"));
+                        assert!(attr("orgUnit").is_some() && attr("dataSet").is_some());
+                    }
+                    b"dataValue" => {
+                        values += 1;
+                        assert!(attr("dataElement").is_some());
+                        assert!(attr("value").unwrap().parse::<i64>().is_ok());
+                    }
+                    other => panic!("unexpected element {other:?}"),
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(root_ns, "urn:ihe:qrph:adx:2015");
+    assert_eq!(groups, 7);
+    assert_eq!(values, set.data_values.len());
+
+    // Trends and plan pages.
+    let t = monitor.get("/dashboard/trends").await;
+    assert_eq!(t.status, StatusCode::OK);
+    t.assert_contains("<svg class=\"chart\"");
+    t.assert_contains("10/2026");
+    let p = monitor.get("/dashboard/plan").await;
+    assert_eq!(p.status, StatusCode::OK);
+    p.assert_contains("241/KH-UBND");
+    p.assert_contains("6.900");
+}

@@ -1,0 +1,367 @@
+//! Consolidated monthly, quarterly and annual reports: on screen, as PDF (Vietnamese
+//! or English, as the user reads) and XLSX; the public variants hide small cells.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use serde::Deserialize;
+
+use super::report::{self, CentreReport, ReportPeriod, suppression_mask};
+use crate::entities::centre;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Catalog;
+use crate::state::AppState;
+use crate::web::PageCtx;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReportQuery {
+    /// `2026-10`, `2026-Q3` or `2026`.
+    pub p: String,
+    /// "1" for the public variant (small cells hidden).
+    pub public: String,
+}
+
+/// Centres open at any time in the period (a centre merged or closed during it still
+/// reports its part).
+async fn centres_in<C: ConnectionTrait>(
+    conn: &C,
+    p: &ReportPeriod,
+) -> AppResult<Vec<(String, String)>> {
+    Ok(centre::Entity::find()
+        .order_by_asc(centre::COLUMN.code)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|c| c.opened_on <= p.to && c.closed_on.is_none_or(|x| x > p.from))
+        .map(|c| (c.code, c.name))
+        .collect())
+}
+
+pub struct Built {
+    pub period: ReportPeriod,
+    pub centres: Vec<CentreReport>,
+    pub total: CentreReport,
+}
+
+pub async fn build<C: ConnectionTrait>(conn: &C, p: ReportPeriod) -> AppResult<Built> {
+    let centres = centres_in(conn, &p).await?;
+    let rows = super::days::between(conn, p.from, p.to).await?;
+    let (each, total) = report::build(&rows, &centres, &p);
+    Ok(Built {
+        period: p,
+        centres: each,
+        total,
+    })
+}
+
+fn period_of(q: &ReportQuery, today: NaiveDate) -> AppResult<ReportPeriod> {
+    if q.p.trim().is_empty() {
+        return ReportPeriod::previous_month(today).ok_or(AppError::NotFound);
+    }
+    ReportPeriod::parse(&q.p).ok_or_else(|| AppError::invalid("p", "error.report_period"))
+}
+
+const COMPULSORY: &[&str] = &["compulsory_adult", "compulsory_minor"];
+const VOLUNTARY: &[&str] = &["voluntary"];
+const TEMPORARY: &[&str] = &["temporary", "determination"];
+
+/// The report as a table of text: header, one row per centre, the total. Person counts
+/// are hidden ("<5" or "x") in the public variant.
+pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header: Vec<String> = [
+        "centres.centre",
+        "capacity.design_scale",
+        "capacity.receiving_capacity",
+        "report.occupancy_end",
+    ]
+    .iter()
+    .map(|k| cat.t(k).to_owned())
+    .collect();
+    if !public {
+        header.push(cat.t("report.occupancy_average").to_owned());
+    }
+    header.extend(
+        [
+            "report.intakes_compulsory",
+            "report.intakes_voluntary",
+            "report.intakes_temporary",
+            "report.releases",
+            "report.escapes",
+            "report.escape_returns",
+        ]
+        .iter()
+        .map(|k| cat.t(k).to_owned()),
+    );
+    let counts = |r: &CentreReport| {
+        vec![
+            r.occupancy_end,
+            r.intakes_of(COMPULSORY),
+            r.intakes_of(VOLUNTARY),
+            r.intakes_of(TEMPORARY),
+            r.releases_total(),
+            r.escapes,
+            r.escape_returns,
+        ]
+    };
+    let matrix: Vec<Vec<i64>> = b.centres.iter().map(counts).collect();
+    let mask = if public {
+        suppression_mask(&matrix)
+    } else {
+        vec![vec![false; 7]; matrix.len()]
+    };
+    let mut rows = Vec::new();
+    for (i, r) in b.centres.iter().enumerate() {
+        let mut row = vec![
+            r.name.clone(),
+            cat.number(r.design_scale),
+            cat.number(r.receiving_capacity),
+        ];
+        let cell = |j: usize| {
+            if mask[i][j] {
+                "x".to_owned()
+            } else {
+                cat.number(matrix[i][j])
+            }
+        };
+        row.push(cell(0));
+        if !public {
+            row.push(cat.number(r.occupancy_average));
+        }
+        for j in 1..7 {
+            row.push(cell(j));
+        }
+        rows.push(row);
+    }
+    let t = &b.total;
+    let mut row = vec![
+        cat.t("report.total").to_owned(),
+        cat.number(t.design_scale),
+        cat.number(t.receiving_capacity),
+        cat.number(t.occupancy_end),
+    ];
+    if !public {
+        row.push(cat.number(t.occupancy_average));
+    }
+    row.extend(counts(t).into_iter().skip(1).map(|v| cat.number(v)));
+    rows.push(row);
+    (header, rows)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "department/reports.html")]
+pub struct ReportsPage {
+    pub ctx: PageCtx,
+    pub code: String,
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub coverage: Vec<(String, i64)>,
+    pub days: i64,
+    pub quick: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl ReportsPage {
+    pub fn partial(&self, n: &i64) -> bool {
+        *n < self.days
+    }
+    pub fn of_days(&self, n: &i64) -> String {
+        format!("{n}/{}", self.days)
+    }
+}
+
+fn title(cat: &Catalog, p: &ReportPeriod) -> String {
+    match p.kind {
+        report::PeriodKind::Month => cat.t2("report.title_month", "m", p.index, "y", p.year),
+        report::PeriodKind::Quarter => cat.t2("report.title_quarter", "q", p.index, "y", p.year),
+        report::PeriodKind::Year => cat.t1("report.title_year", "y", &p.year.to_string()),
+    }
+}
+
+fn quick_links(cat: &Catalog, today: NaiveDate) -> Vec<(String, String)> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    if let Some(m) = ReportPeriod::previous_month(today) {
+        out.push((m.code(), title(cat, &m)));
+        let q = (m.index - 1) / 3 + 1;
+        if let Some(q) = ReportPeriod::quarter(m.year, q) {
+            out.push((q.code(), title(cat, &q)));
+        }
+    }
+    for y in [today.year(), today.year() - 1] {
+        if let Some(p) = ReportPeriod::year(y) {
+            out.push((p.code(), title(cat, &p)));
+        }
+    }
+    out
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Response> {
+    let today = st.today();
+    let (p, error) = match period_of(&q, today) {
+        Ok(p) => (p, None),
+        Err(_) => (
+            ReportPeriod::previous_month(today).ok_or(AppError::NotFound)?,
+            Some(ctx.t("error.report_period").to_owned()),
+        ),
+    };
+    let b = build(&st.db, p).await?;
+    let (header, rows) = table(ctx.cat, &b, false);
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((
+        status,
+        ReportsPage {
+            code: if error.is_some() {
+                q.p.clone()
+            } else {
+                p.code()
+            },
+            title: title(ctx.cat, &p),
+            coverage: b
+                .centres
+                .iter()
+                .map(|c| (c.name.clone(), c.days_covered))
+                .collect(),
+            days: p.days(),
+            quick: quick_links(ctx.cat, today),
+            header,
+            rows,
+            error,
+            ctx,
+        },
+    )
+        .into_response())
+}
+
+pub async fn xlsx(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Response> {
+    let p = period_of(&q, st.today())?;
+    let public = q.public == "1";
+    let b = build(&st.db, p).await?;
+    let (header, rows) = table(ctx.cat, &b, public);
+    let mut records = vec![vec![title(ctx.cat, &p)], header];
+    records.extend(rows);
+    if public {
+        records.push(vec![ctx.t("report.suppression_note").to_owned()]);
+    }
+    let sheet = p.code();
+    let body = tokio::task::spawn_blocking(move || crate::tabular::to_xlsx(&sheet, &records))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(download(
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!(
+            "bao-cao-{}{}.xlsx",
+            p.code(),
+            if public { "-cong-bo" } else { "" }
+        ),
+    ))
+}
+
+pub async fn pdf(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Response> {
+    let p = period_of(&q, st.today())?;
+    let public = q.public == "1";
+    let b = build(&st.db, p).await?;
+    let cat = ctx.cat;
+    let (header, rows) = table(cat, &b, public);
+    let heading = title(cat, &p);
+    let unit = crate::web::instance_name(&st, cat);
+    let today = cat.date(st.today());
+    let period_line = cat.t2(
+        "report.period_line",
+        "from",
+        cat.date(p.from),
+        "to",
+        cat.date(p.to),
+    );
+    let coverage: Vec<String> = b
+        .centres
+        .iter()
+        .filter(|c| c.days_covered < p.days())
+        .map(|c| {
+            cat.t2(
+                "report.coverage_line",
+                "centre",
+                &c.name,
+                "n",
+                format!("{}/{}", c.days_covered, p.days()),
+            )
+        })
+        .collect();
+    let notes = (
+        cat.t("report.source_note").to_owned(),
+        cat.t("report.suppression_note").to_owned(),
+        cat.t("report.place_date").replace("{date}", &today),
+        cat.t("report.prepared_by").to_owned(),
+    );
+    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, crate::pdf::PdfError> {
+        let mut doc = crate::pdf::Doc::new(&heading)?;
+        doc.para(&unit.to_uppercase());
+        doc.space(4.0);
+        doc.title(&heading);
+        doc.subtitle(&period_line);
+        doc.space(3.0);
+        let mut shares = vec![3.0];
+        shares.extend(std::iter::repeat_n(1.3, header.len() - 1));
+        doc.table(&header, &rows, &shares, true);
+        doc.para(&notes.0);
+        for c in &coverage {
+            doc.para(c);
+        }
+        if public {
+            doc.para(&notes.1);
+        }
+        doc.space(6.0);
+        doc.place_date(&notes.2);
+        doc.place_date(&notes.3);
+        Ok(doc.finish())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
+    Ok(download(
+        body,
+        "application/pdf",
+        &format!(
+            "bao-cao-{}{}.pdf",
+            p.code(),
+            if public { "-cong-bo" } else { "" }
+        ),
+    ))
+}
+
+pub fn download(body: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
