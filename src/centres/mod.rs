@@ -2,6 +2,7 @@
 //! capacity) as in force on a given day.
 
 pub mod capacity;
+pub mod registry;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,12 +19,28 @@ pub fn routes() -> Routes<AppState> {
     Routes::new()
         .get("/centres", Access::Authenticated, page)
         .get("/api/v1/centres", Access::Authenticated, api_list)
+        .get(
+            "/admin/centres",
+            Access::Perm(crate::auth::Permission::ManageReferenceData),
+            registry::page,
+        )
+        .post(
+            "/admin/centres/{code}/close",
+            Access::Perm(crate::auth::Permission::ManageReferenceData),
+            registry::close_post,
+        )
 }
 
-pub const NAV: &[NavItem] = &[NavItem {
-    href: "/centres",
-    key: "nav.centres",
-}];
+pub const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/centres",
+        key: "nav.centres",
+    },
+    NavItem {
+        href: "/admin/centres",
+        key: "nav.centre_registry",
+    },
+];
 
 #[derive(Template, WebTemplate)]
 #[template(path = "centres/list.html")]

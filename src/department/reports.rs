@@ -38,7 +38,15 @@ async fn centres_in<C: ConnectionTrait>(
         .await?
         .into_iter()
         .filter(|c| c.opened_on <= p.to && c.closed_on.is_none_or(|x| x > p.from))
-        .map(|c| (c.code, c.name))
+        // The short name keeps the table readable; the code is in the exports' mapping.
+        .map(|c| {
+            let name = if c.short_name.is_empty() {
+                c.name
+            } else {
+                c.short_name
+            };
+            (c.code, name)
+        })
         .collect())
 }
 
@@ -323,7 +331,7 @@ pub async fn pdf(
         doc.title(&heading);
         doc.subtitle(&period_line);
         doc.space(3.0);
-        let mut shares = vec![3.0];
+        let mut shares = vec![2.0];
         shares.extend(std::iter::repeat_n(1.3, header.len() - 1));
         doc.table(&header, &rows, &shares, true);
         doc.para(&notes.0);

@@ -616,3 +616,83 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
     p.assert_contains("241/KH-UBND");
     p.assert_contains("6.900");
 }
+
+#[tokio::test]
+async fn a_merged_centre_leaves_the_dashboard_but_stays_in_past_reports() {
+    let dept = TestApp::department().await;
+    let mut admin = dept.login_as(Role::Administrator).await;
+    assert_eq!(admin.get("/admin/centres").await.status, StatusCode::OK);
+    let r = admin
+        .post_form(
+            "/admin/centres/CS05/close",
+            &[
+                ("closed_on", "01/11/2026"),
+                ("merged_into", "CS05"),
+                ("note", "QĐ 1/QĐ"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Không thể sáp nhập cơ sở vào chính nó");
+    let r = admin
+        .post_form(
+            "/admin/centres/CS05/close",
+            &[
+                ("closed_on", "01/11/2026"),
+                ("merged_into", "CS01"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains(r#"value="01/11/2026""#);
+    let r = admin
+        .post_form(
+            "/admin/centres/CS05/close",
+            &[
+                ("closed_on", "01/11/2026"),
+                ("merged_into", "CS01"),
+                ("note", "Quyết định sáp nhập"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    admin
+        .get("/admin/centres")
+        .await
+        .assert_contains("sáp nhập vào CS01 từ 01/11/2026");
+    // Once is enough.
+    let r = admin
+        .post_form(
+            "/admin/centres/CS05/close",
+            &[("closed_on", "02/11/2026"), ("note", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut monitor = dept.login_as(Role::DepartmentMonitor).await;
+    assert_eq!(
+        monitor.get("/admin/centres").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let dash = monitor.get("/api/v1/dashboard").await.json();
+    assert_eq!(dash["totals"]["centres"], 6);
+    let has = |p: &str| {
+        let p = rehabops::department::report::ReportPeriod::parse(p).unwrap();
+        let db = dept.db().clone();
+        async move {
+            rehabops::department::reports::build(&db, p)
+                .await
+                .unwrap()
+                .centres
+                .iter()
+                .any(|c| c.code == "CS05")
+        }
+    };
+    assert!(has("2026-10").await, "October still has CS05");
+    assert!(
+        has("2026-Q4").await,
+        "the quarter it closed in has its part"
+    );
+    assert!(!has("2026-12").await, "December has no CS05");
+}
