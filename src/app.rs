@@ -229,12 +229,15 @@ pub fn router(
 }
 
 /// Serves until `shutdown` resolves; background upkeep (expired sessions) runs alongside.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    listener: L,
     app: Router,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
     let mut background = summary::spawn_background(state.clone());
     background.extend(beds::spawn_background(state.clone()));
     let upkeep_db = state.db.clone();
@@ -249,12 +252,9 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(shutdown)
+        .await;
     upkeep.abort();
     for t in background {
         t.abort();

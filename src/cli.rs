@@ -185,8 +185,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(cfg.bind)
                 .await
                 .with_context(|| format!("cannot listen on {}", cfg.bind))?;
-            tracing::info!(bind = %cfg.bind, role = cfg.role.as_str(), centre = ?cfg.centre, "rehabops serving");
-            app::serve(listener, router, state, shutdown_signal()).await
+            match (&cfg.tls_cert, &cfg.tls_key) {
+                (Some(cert), Some(key)) => {
+                    let tls = crate::tls::server_config(cert, key)?;
+                    tracing::info!(bind = %cfg.bind, role = cfg.role.as_str(), centre = ?cfg.centre, "rehabops serving HTTPS");
+                    let listener = crate::tls::TlsListener::new(listener, tls)?;
+                    app::serve(listener, router, state, shutdown_signal()).await
+                }
+                _ => {
+                    tracing::info!(bind = %cfg.bind, role = cfg.role.as_str(), centre = ?cfg.centre, "rehabops serving");
+                    app::serve(listener, router, state, shutdown_signal()).await
+                }
+            }
         }
         Command::Migrate { instance } => {
             init_tracing(false);

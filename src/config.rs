@@ -43,6 +43,11 @@ pub struct Config {
     pub department_name: Option<String>,
     /// Department: DHIS2 mapping file (TOML); the shipped `seed/dhis2_mapping.toml` when unset.
     pub dhis2_mapping: Option<std::path::PathBuf>,
+    /// Serve HTTPS directly: PEM certificate chain (with `tls_key`). Without it, plain
+    /// HTTP (behind a reverse proxy, or on loopback).
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key (PKCS#8, RSA or SEC1) for `tls_cert`.
+    pub tls_key: Option<std::path::PathBuf>,
     /// Centre instances: the department's base URL, where summaries are pushed
     /// (e.g. `https://department.internal`). Without it summaries stay in the outbox.
     pub department_url: Option<String>,
@@ -89,6 +94,8 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             department_name: None,
             dhis2_mapping: None,
+            tls_cert: None,
+            tls_key: None,
             department_url: None,
             department_ca: None,
             signing_key_path: None,
@@ -127,6 +134,10 @@ pub enum ConfigError {
     MissingCentre,
     #[error("configuration: the department instance takes no centre code")]
     UnexpectedCentre,
+    #[error(
+        "configuration: tls_cert and tls_key go together (REHABOPS_TLS_CERT, REHABOPS_TLS_KEY)"
+    )]
+    TlsPair,
 }
 
 impl Config {
@@ -149,6 +160,7 @@ impl Config {
         match (self.role, &self.centre) {
             (InstanceKind::Centre, None) => Err(ConfigError::MissingCentre),
             (InstanceKind::Department, Some(_)) => Err(ConfigError::UnexpectedCentre),
+            _ if self.tls_cert.is_some() != self.tls_key.is_some() => Err(ConfigError::TlsPair),
             _ => Ok(()),
         }
     }

@@ -20,6 +20,7 @@ pub mod pdf;
 pub mod seed;
 pub mod state;
 pub mod tabular;
+pub mod tls;
 pub mod web;
 
 pub mod account;

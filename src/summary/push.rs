@@ -14,7 +14,7 @@ pub const SIGNATURE_HEADER: &str = "x-rehabops-signature";
 pub const PATH: &str = "/api/v1/summaries";
 
 /// rustls uses ring (already in the build for the database drivers).
-fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -16,3 +16,4 @@ mod import;
 mod intake;
 mod migrations;
 mod occupancy;
+mod tls;
