@@ -10,6 +10,7 @@ mod m20261123_000003_summaries;
 mod m20261123_000004_beds;
 mod m20261123_000005_occupancy;
 mod m20261123_000006_centre_days;
+mod m20261123_000007_photos;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_beds::Migration),
             Box::new(m20261123_000005_occupancy::Migration),
             Box::new(m20261123_000006_centre_days::Migration),
+            Box::new(m20261123_000007_photos::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod occupancy_day;
 pub mod planned_intake;
 pub mod received_summary;
 pub mod resident;
+pub mod resident_photo;
 pub mod roll_call;
 pub mod roll_call_line;
 pub mod room;

@@ -9,6 +9,7 @@ pub mod import;
 pub mod import_pages;
 pub mod legal_rules;
 pub mod pages;
+pub mod photo;
 pub mod rules;
 pub mod store;
 pub mod warnings;
@@ -32,6 +33,8 @@ pub fn routes() -> Routes<AppState> {
         )
         .post("/residents", manage, pages::create)
         .get("/residents/{id}", view, pages::show)
+        .get("/residents/{id}/photo", view, photo::show)
+        .post("/residents/{id}/photo", manage, photo::upload)
         .get("/residents/{id}/admit", manage, pages::admit_form)
         .post("/residents/{id}/admissions", manage, pages::admit)
         .post("/admissions/{id}/events", manage, pages::record_event)

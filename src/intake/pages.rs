@@ -268,6 +268,8 @@ pub struct ShowPage {
     pub is_director: bool,
     /// Every bed the resident has held, newest first.
     pub bed_history: Vec<crate::beds::store::Stay>,
+    pub has_photo: bool,
+    pub photo_errors: FieldErrors,
 }
 
 impl ShowPage {
@@ -292,6 +294,17 @@ pub enum Typed {
     Event(EventForm, FieldErrors),
     Release(ReleaseForm, FieldErrors),
     Bed(crate::beds::store::AssignForm, FieldErrors),
+    Photo(FieldErrors),
+}
+
+/// The resident's page re-shown with the photo upload's error.
+pub async fn show_with_photo_errors(
+    st: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    show_page(st, ctx, id, Typed::Photo(errors)).await
 }
 
 /// The resident's page re-shown with the bed form's errors (from the beds area).
@@ -325,11 +338,13 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         crate::beds::store::AssignForm::default(),
         FieldErrors::new(),
     );
+    let mut photo_errors = FieldErrors::new();
     match typed {
         Typed::Nothing => {}
         Typed::Event(f, e) => (event_form, event_errors) = (f, e),
         Typed::Release(f, e) => (release_form, release_errors) = (f, e),
         Typed::Bed(f, e) => (bed_form, bed_errors) = (f, e),
+        Typed::Photo(e) => photo_errors = e,
     }
     let today = st.today();
     let r = store::get_resident(&st.db, id).await?;
@@ -402,7 +417,10 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         None => (None, Vec::new()),
     };
     let bed_history = crate::beds::store::resident_bed_history(&st.db, r.id).await?;
+    let has_photo = super::photo::latest(&st.db, r.id).await?.is_some();
     Ok(ShowPage {
+        has_photo,
+        photo_errors,
         bed_history,
         bed,
         bed_choices,

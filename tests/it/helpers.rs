@@ -387,6 +387,17 @@ impl Client<'_> {
     /// Posts a multipart form with one file field (CSRF token in the query, as the import
     /// form does).
     pub async fn post_file(&mut self, path: &str, file: &[u8], fields: &[(&str, &str)]) -> Resp {
+        self.post_file_as(path, "file", file, fields).await
+    }
+
+    /// As [`post_file`], with the file in the field `name`.
+    pub async fn post_file_as(
+        &mut self,
+        path: &str,
+        name: &str,
+        file: &[u8],
+        fields: &[(&str, &str)],
+    ) -> Resp {
         self.ensure_csrf().await;
         let boundary = "----rehabops-test-boundary";
         let mut body = Vec::new();
@@ -398,7 +409,7 @@ impl Client<'_> {
                 .as_bytes(),
             );
         }
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"register\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"upload\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
         body.extend_from_slice(file);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let sep = if path.contains('?') { '&' } else { '?' };

@@ -1071,3 +1071,68 @@ async fn an_administrator_edits_a_legal_rule_and_admissions_follow() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn photo_upload_checks_type_and_size_and_is_shown_only_to_those_who_may_see() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut clerk,
+        &[
+            ("full_name", "Phạm Văn Ảnh"),
+            ("date_of_birth", "05/05/1995"),
+            ("sex", "male"),
+            ("id_kind", "cccd"),
+            ("id_number", "001095000777"),
+            ("home_province", "Hà Nội"),
+            ("home_commune", "Xã A"),
+        ],
+    )
+    .await;
+    let path = format!("/residents/{id}/photo");
+    // Not an image (an SVG could carry script): refused, nothing stored.
+    let r = clerk
+        .post_file_as(&path, "photo", b"<svg onload=alert(1)>", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Tệp không phải ảnh JPEG hoặc PNG.");
+    // Too large.
+    let mut big = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    big.resize(2 * 1024 * 1024 + 10, 0);
+    let r = clerk.post_file_as(&path, "photo", &big, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Ảnh quá lớn");
+    assert_eq!(clerk.get(&path).await.status, StatusCode::NOT_FOUND);
+    // A JPEG is kept and served privately.
+    let jpeg = [
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
+    ];
+    let r = clerk.post_file_as(&path, "photo", &jpeg, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = clerk.get(&path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("content-type").unwrap(), "image/jpeg");
+    assert_eq!(r.headers.get("cache-control").unwrap(), "private, no-store");
+    clerk
+        .get(&format!("/residents/{id}"))
+        .await
+        .assert_contains(&format!(r#"src="/residents/{id}/photo""#));
+    // Staff who see residents see the photo; an administrator does not; a trainer may
+    // not upload.
+    let mut trainer = app.login_as(Role::VocationalTrainer).await;
+    assert_eq!(trainer.get(&path).await.status, StatusCode::OK);
+    let r = trainer.post_file_as(&path, "photo", &jpeg, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut admin = app.login_as(Role::Administrator).await;
+    assert_eq!(admin.get(&path).await.status, StatusCode::FORBIDDEN);
+    let audited = rehabops::entities::audit_log::Entity::find()
+        .filter(
+            rehabops::entities::audit_log::COLUMN
+                .action
+                .eq("resident.photo"),
+        )
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+}
