@@ -22,6 +22,8 @@ use crate::state::AppState;
         crate::intake::api::admit,
         crate::intake::api::record_event,
         crate::intake::api::release,
+        crate::intake::api::transfer_package,
+        crate::intake::api::receive_transfer,
         crate::beds::api::board,
         crate::beds::api::bed,
         crate::beds::api::set_state,

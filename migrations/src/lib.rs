@@ -11,6 +11,7 @@ mod m20261123_000004_beds;
 mod m20261123_000005_occupancy;
 mod m20261123_000006_centre_days;
 mod m20261123_000007_photos;
+mod m20261123_000008_transfers;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_occupancy::Migration),
             Box::new(m20261123_000006_centre_days::Migration),
             Box::new(m20261123_000007_photos::Migration),
+            Box::new(m20261123_000008_transfers::Migration),
         ]
     }
 }

@@ -96,3 +96,19 @@ pub async fn revoke(
     txn.commit().await?;
     Ok(Redirect::to("/admin/centre-keys?ok=key_revoked"))
 }
+
+/// A centre's active public key (public keys are not secret): the directory centres use
+/// to check a transfer package signed by another centre.
+pub async fn public_key(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> crate::error::AppResult<axum::Json<serde_json::Value>> {
+    let k = super::keys::active_for(&st.db, &code)
+        .await?
+        .into_iter()
+        .max_by_key(|k| k.id)
+        .ok_or(crate::error::AppError::NotFound)?;
+    Ok(axum::Json(
+        serde_json::json!({ "centre": k.centre_code, "public_key": k.public_key }),
+    ))
+}

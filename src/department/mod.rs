@@ -72,6 +72,11 @@ pub fn routes() -> Routes<AppState> {
         )
         // Authenticated by the centre's signature, not by a user.
         .post("/api/v1/summaries", Access::Public, receive::receive)
+        .get(
+            "/api/v1/centre-keys/{code}",
+            Access::Public,
+            key_pages::public_key,
+        )
         .get("/admin/centre-keys", admin, key_pages::list)
         .post("/admin/centre-keys", admin, key_pages::register)
         .post("/admin/centre-keys/{id}/revoke", admin, key_pages::revoke)

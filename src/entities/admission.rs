@@ -44,6 +44,12 @@ pub struct Model {
     pub created_by: Option<i32>,
     /// Infectious disease (group A/B): routes the resident to the infectious zone.
     pub infectious: bool,
+    /// Received on transfer: the id of the signed package (received once).
+    pub transfer_package_id: Option<String>,
+    /// Received on transfer: the package as received (the history at the previous
+    /// centre), JSON; empty otherwise.
+    #[sea_orm(column_type = "Text")]
+    pub transfer_record: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

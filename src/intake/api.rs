@@ -27,6 +27,64 @@ pub fn routes() -> Routes<AppState> {
         .post("/api/v1/residents/{id}/admissions", manage, admit)
         .post("/api/v1/admissions/{id}/events", manage, record_event)
         .post("/api/v1/admissions/{id}/release", manage, release)
+        .get(
+            "/api/v1/admissions/{id}/transfer-package",
+            manage,
+            transfer_package,
+        )
+        .post("/api/v1/transfers", manage, receive_transfer)
+}
+
+/// The signed transfer package of an admission released by transfer to another centre.
+#[utoipa::path(get, path = "/api/v1/admissions/{id}/transfer-package", tag = "intake", params(("id" = i32, Path)),
+    responses((status = 200, body = super::transfer::SignedPackage), (status = 422, description = "Not a transfer")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn transfer_package(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> AppResult<axum::Json<super::transfer::SignedPackage>> {
+    let (Some(c), Some(d)) = (&st.instance.centre, &st.delivery) else {
+        return Err(AppError::NotFound);
+    };
+    let txn = db::begin_write(&st.db).await?;
+    let signed = super::transfer::export(&txn, &ctx.actor(), &d.key, &c.code, id).await?;
+    txn.commit().await?;
+    Ok(axum::Json(signed))
+}
+
+/// Receive a transferred resident: the package is checked against the sending centre's
+/// key (from the department) and the person admitted with the days served credited.
+#[utoipa::path(post, path = "/api/v1/transfers", tag = "intake", request_body = super::transfer::SignedPackage,
+    responses((status = 201, body = AdmissionDto), (status = 422, description = "Unreadable, not for this centre, bad signature, already received")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn receive_transfer(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Json(signed): Json<super::transfer::SignedPackage>,
+) -> AppResult<(StatusCode, axum::Json<AdmissionDto>)> {
+    let (Some(c), Some(d)) = (&st.instance.centre, &st.delivery) else {
+        return Err(AppError::NotFound);
+    };
+    let bytes = serde_json::to_vec(&signed).map_err(|e| AppError::Internal(e.into()))?;
+    let from = serde_json::from_str::<super::transfer::TransferPackage>(&signed.body)
+        .ok()
+        .map(|p| p.from_centre);
+    let key = match (&from, &d.department_url) {
+        (Some(f), Some(url)) => super::transfer::sender_key(&d.http, url, f).await,
+        _ => None,
+    };
+    let package = super::transfer::open(&bytes, &c.code, |_| key)
+        .map_err(|m| AppError::invalid("file", m))?;
+    let raw = String::from_utf8_lossy(&bytes).into_owned();
+    let txn = db::begin_write(&st.db).await?;
+    let a =
+        super::transfer::receive(&txn, &ctx.actor(), &c.code, &package, &raw, st.today()).await?;
+    txn.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(admission_dto(a, Vec::new())),
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -12,6 +12,8 @@ pub mod pages;
 pub mod photo;
 pub mod rules;
 pub mod store;
+pub mod transfer;
+pub mod transfer_pages;
 pub mod warnings;
 
 use crate::auth::{Access, Permission, Routes};
@@ -35,6 +37,13 @@ pub fn routes() -> Routes<AppState> {
         .get("/residents/{id}", view, pages::show)
         .get("/residents/{id}/photo", view, photo::show)
         .post("/residents/{id}/photo", manage, photo::upload)
+        .get(
+            "/admissions/{id}/transfer-package",
+            manage,
+            transfer_pages::download,
+        )
+        .get("/transfers", manage, transfer_pages::form)
+        .post("/transfers", manage, transfer_pages::receive)
         .get("/residents/{id}/admit", manage, pages::admit_form)
         .post("/residents/{id}/admissions", manage, pages::admit)
         .post("/admissions/{id}/events", manage, pages::record_event)

@@ -17,3 +17,4 @@ mod intake;
 mod migrations;
 mod occupancy;
 mod tls;
+mod transfer;
