@@ -12,6 +12,7 @@ mod m20261123_000005_occupancy;
 mod m20261123_000006_centre_days;
 mod m20261123_000007_photos;
 mod m20261123_000008_transfers;
+mod m20261123_000009_handovers;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_centre_days::Migration),
             Box::new(m20261123_000007_photos::Migration),
             Box::new(m20261123_000008_transfers::Migration),
+            Box::new(m20261123_000009_handovers::Migration),
         ]
     }
 }

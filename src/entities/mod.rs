@@ -13,6 +13,8 @@ pub mod centre;
 pub mod centre_capacity;
 pub mod centre_day;
 pub mod centre_key;
+pub mod handover;
+pub mod handover_person;
 pub mod instance_info;
 pub mod legal_rule;
 pub mod occupancy_day;

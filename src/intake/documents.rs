@@ -18,14 +18,14 @@ use crate::pdf::Doc;
 use crate::state::AppState;
 use crate::web::PageCtx;
 
-fn long_date(cat: &Catalog, d: NaiveDate) -> String {
+pub(crate) fn long_date(cat: &Catalog, d: NaiveDate) -> String {
     cat.t("pdf.long_date")
         .replace("{d}", &format!("{:02}", d.day()))
         .replace("{m}", &format!("{:02}", d.month()))
         .replace("{y}", &d.year().to_string())
 }
 
-fn header(doc: &mut Doc, cat: &Catalog, centre_name: &str) {
+pub(crate) fn header(doc: &mut Doc, cat: &Catalog, centre_name: &str) {
     doc.official_header(
         &cat.t("pdf.governing_body").to_uppercase(),
         &centre_name.to_uppercase(),
@@ -229,7 +229,7 @@ async fn load(
     Ok((a, r, name, address))
 }
 
-fn pdf_response(bytes: Vec<u8>, filename: String) -> impl IntoResponse {
+pub(crate) fn pdf_response(bytes: Vec<u8>, filename: String) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),

@@ -5,6 +5,8 @@ pub mod aftercare;
 pub mod api;
 pub mod demo;
 pub mod documents;
+pub mod handover;
+pub mod handover_pages;
 pub mod import;
 pub mod import_pages;
 pub mod legal_rules;
@@ -42,6 +44,11 @@ pub fn routes() -> Routes<AppState> {
             manage,
             transfer_pages::download,
         )
+        .get("/handovers", manage, handover_pages::list)
+        .get("/handovers/new", manage, handover_pages::form)
+        .post("/handovers", manage, handover_pages::create)
+        .get("/handovers/{id}", manage, handover_pages::show)
+        .get("/handovers/{id}/slip.pdf", manage, handover_pages::pdf)
         .get("/transfers", manage, transfer_pages::form)
         .post("/transfers", manage, transfer_pages::receive)
         .get("/residents/{id}/admit", manage, pages::admit_form)

@@ -1136,3 +1136,102 @@ async fn photo_upload_checks_type_and_size_and_is_shown_only_to_those_who_may_se
         .unwrap();
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn a_handover_slip_carries_several_people_received_or_refused() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    assert_eq!(
+        clerk.get("/handovers/new?rows=3").await.status,
+        StatusCode::OK
+    );
+    let header = [
+        ("slip_number", "15/BB-CAQ"),
+        ("slip_date", "20/11/2026"),
+        ("handing_unit", "Công an quận Đống Đa"),
+        ("officer", "Đ/c Nguyễn Văn Công"),
+    ];
+    let person = |i: usize, name: &'static str, id: &'static str| {
+        vec![
+            (format!("p{i}_outcome"), "received".to_owned()),
+            (format!("p{i}_full_name"), name.to_owned()),
+            (format!("p{i}_date_of_birth"), "01/01/1990".to_owned()),
+            (format!("p{i}_sex"), "male".to_owned()),
+            (format!("p{i}_id_kind"), "cccd".to_owned()),
+            (format!("p{i}_id_number"), id.to_owned()),
+            (format!("p{i}_home_province"), "Hà Nội".to_owned()),
+            (format!("p{i}_home_commune"), "Phường Văn Miếu".to_owned()),
+            (
+                format!("p{i}_admission_type"),
+                "compulsory_adult".to_owned(),
+            ),
+            (format!("p{i}_document_number"), format!("{i}/2026/QĐ-TA")),
+            (format!("p{i}_document_date"), "15/11/2026".to_owned()),
+            (format!("p{i}_issuing_body"), "TAND khu vực 1".to_owned()),
+            (format!("p{i}_term_months"), "24".to_owned()),
+        ]
+    };
+    let mut fields: Vec<(String, String)> = header
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    fields.extend(person(0, "Hoàng Văn Một", "001090000401"));
+    fields.extend(person(1, "Vũ Văn Hai", "001090000402"));
+    // The third is refused, but the reason is missing; the second has a bad term.
+    fields.push(("p2_outcome".into(), "refused".into()));
+    fields.push(("p2_full_name".into(), "Lý Văn Ba".into()));
+    fields.retain(|(k, _)| k != "p1_term_months");
+    fields.push(("p1_term_months".into(), "99".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = clerk.post_form("/handovers", &refs).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("hãy sửa các dòng được đánh dấu");
+    r.assert_contains("Phải ghi lý do");
+    r.assert_contains(r#"value="Vũ Văn Hai""#);
+    // All or nothing: the valid first line was not kept either.
+    assert_eq!(admission::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(resident::Entity::find().count(app.db()).await.unwrap(), 0);
+
+    fields.retain(|(k, _)| k != "p1_term_months");
+    fields.push(("p1_term_months".into(), "24".into()));
+    fields.push((
+        "p2_refusal_reason".into(),
+        "Sốt cao, chuyển bệnh viện trước".into(),
+    ));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = clerk.post_form("/handovers", &refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let slip = clerk.get(r.location().unwrap()).await;
+    slip.assert_contains("Hoàng Văn Một");
+    slip.assert_contains("Sốt cao, chuyển bệnh viện trước");
+    assert_eq!(admission::Entity::find().count(app.db()).await.unwrap(), 2);
+    let a = admission::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        a.admitted_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+    );
+    assert!(a.documents_received.contains("15/BB-CAQ"));
+    let pdf = clerk
+        .get(&format!(
+            "{}/slip.pdf",
+            r.location().unwrap().split('?').next().unwrap()
+        ))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF"));
+    clerk.get("/handovers").await.assert_contains("15/BB-CAQ");
+    // An empty slip is refused.
+    let r = clerk.post_form("/handovers", &header).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Biên bản cần ít nhất một người.");
+}
