@@ -42,7 +42,6 @@ pub struct NewPage {
     pub form: HandoverForm,
     pub errors: HandoverErrors,
     pub types: Vec<Choice>,
-    pub more: usize,
 }
 
 /// Fields shown on each person line (others' errors are listed under the line).
@@ -154,7 +153,6 @@ pub async fn form(State(st): State<AppState>, ctx: PageCtx, Query(q): Query<Rows
             ..Default::default()
         },
         types: super::pages::type_choices(),
-        more: (n + 5).min(handover::MAX_PEOPLE),
         ctx,
     }
 }
@@ -220,7 +218,23 @@ pub async fn create(
         .as_ref()
         .map(|c| c.code.clone())
         .ok_or(AppError::NotFound)?;
-    let f = parse(&pairs);
+    let mut f = parse(&pairs);
+    // "More lines": the same form back with five more blank lines, nothing saved (a
+    // POST, so what was typed never lands in a URL).
+    if pairs.iter().any(|(k, _)| k == "more") {
+        let n = (f.people.len() + 5).min(handover::MAX_PEOPLE);
+        f.people.extend(blank(n.saturating_sub(f.people.len())));
+        return Ok(NewPage {
+            errors: HandoverErrors {
+                people: vec![Default::default(); f.people.len()],
+                ..Default::default()
+            },
+            form: f,
+            types: super::pages::type_choices(),
+            ctx,
+        }
+        .into_response());
+    }
     let limit = super::pages::capacity_limit(&st, ctx.role()).await?;
     let txn = db::begin_write(&st.db).await?;
     match handover::record(&txn, &ctx.actor(), &code, &f, st.today(), limit).await {
@@ -234,14 +248,12 @@ pub async fn create(
         Err(handover::HandoverError::Invalid(mut errors)) => {
             drop(txn);
             errors.people.resize(f.people.len(), Default::default());
-            let n = f.people.len();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 NewPage {
                     form: f,
                     errors,
                     types: super::pages::type_choices(),
-                    more: (n + 5).min(handover::MAX_PEOPLE),
                     ctx,
                 },
             )

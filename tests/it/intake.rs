@@ -1230,6 +1230,20 @@ async fn a_handover_slip_carries_several_people_received_or_refused() {
     assert_eq!(pdf.status, StatusCode::OK);
     assert!(pdf.body.starts_with("%PDF"));
     clerk.get("/handovers").await.assert_contains("15/BB-CAQ");
+    // "More lines" brings the form back longer, keeping what was typed, saving nothing.
+    let r = clerk
+        .post_form(
+            "/handovers",
+            &[
+                ("slip_number", "16/BB"),
+                ("p0_full_name", "Đinh Văn Bốn"),
+                ("more", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains(r#"value="Đinh Văn Bốn""#);
+    r.assert_contains("Người thứ 6");
     // An empty slip is refused.
     let r = clerk.post_form("/handovers", &header).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
