@@ -9,6 +9,7 @@ mod account;
 mod admin;
 mod auth;
 mod beds;
+mod browser;
 mod demo;
 mod department;
 mod i18n;
