@@ -3,6 +3,7 @@
 
 pub mod aftercare;
 pub mod api;
+pub mod corrections;
 pub mod demo;
 pub mod documents;
 pub mod handover;
@@ -44,6 +45,7 @@ pub fn routes() -> Routes<AppState> {
             manage,
             transfer_pages::download,
         )
+        .post("/events/{id}/correct", manage, corrections::post)
         .get("/handovers", manage, handover_pages::list)
         .get("/handovers/new", manage, handover_pages::form)
         .post("/handovers", manage, handover_pages::create)

@@ -270,6 +270,8 @@ pub struct ShowPage {
     pub bed_history: Vec<crate::beds::store::Stay>,
     pub has_photo: bool,
     pub photo_errors: FieldErrors,
+    /// The correction form that was sent with errors: event id, form, errors.
+    pub correction: Option<(i32, super::corrections::CorrectionForm, FieldErrors)>,
 }
 
 impl ShowPage {
@@ -283,6 +285,43 @@ impl ShowPage {
     pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         self.ctx.cat.datetime(*t)
     }
+    /// Whether the correction form of this event is the one re-shown with errors.
+    pub fn correcting(&self, event_id: &i32) -> bool {
+        self.correction
+            .as_ref()
+            .is_some_and(|(id, _, _)| id == event_id)
+    }
+    /// A field of the correction form: as typed when re-shown, else the event's value.
+    pub fn corr_value(&self, ev: &EventView, field: &str) -> String {
+        if let Some((id, f, _)) = &self.correction {
+            if *id == ev.e.id {
+                return match field {
+                    "occurred_on" => f.occurred_on.clone(),
+                    "occurred_time" => f.occurred_time.clone(),
+                    "document_ref" => f.document_ref.clone(),
+                    "reason" => f.reason.clone(),
+                    "place" => f.place.clone(),
+                    "months" => f.months.clone(),
+                    _ => f.correction_reason.clone(),
+                };
+            }
+        }
+        match field {
+            "occurred_on" => self.ctx.cat.date(ev.e.occurred_on),
+            "occurred_time" => ev.e.occurred_time.clone(),
+            "document_ref" => ev.e.document_ref.clone(),
+            "reason" => ev.e.reason.clone(),
+            "place" => ev.e.place.clone(),
+            "months" => ev.e.months.to_string(),
+            _ => String::new(),
+        }
+    }
+    pub fn corr_error(&self, event_id: &i32, field: &str) -> Option<String> {
+        let (id, _, e) = self.correction.as_ref()?;
+        (id == event_id)
+            .then(|| e.get(field).map(|m| self.ctx.msg(m)))
+            .flatten()
+    }
 }
 
 /// What the user typed into one of the resident page's forms, shown again with its
@@ -295,6 +334,19 @@ pub enum Typed {
     Release(ReleaseForm, FieldErrors),
     Bed(crate::beds::store::AssignForm, FieldErrors),
     Photo(FieldErrors),
+    Correction(i32, super::corrections::CorrectionForm, FieldErrors),
+}
+
+/// The resident's page re-shown with a correction form's errors (that event's form open).
+pub async fn show_with_correction_errors(
+    st: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    event_id: i32,
+    form: super::corrections::CorrectionForm,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    show_page(st, ctx, id, Typed::Correction(event_id, form, errors)).await
 }
 
 /// The resident's page re-shown with the photo upload's error.
@@ -339,12 +391,14 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         FieldErrors::new(),
     );
     let mut photo_errors = FieldErrors::new();
+    let mut correction: Option<(i32, super::corrections::CorrectionForm, FieldErrors)> = None;
     match typed {
         Typed::Nothing => {}
         Typed::Event(f, e) => (event_form, event_errors) = (f, e),
         Typed::Release(f, e) => (release_form, release_errors) = (f, e),
         Typed::Bed(f, e) => (bed_form, bed_errors) = (f, e),
         Typed::Photo(e) => photo_errors = e,
+        Typed::Correction(id, f, e) => correction = Some((id, f, e)),
     }
     let today = st.today();
     let r = store::get_resident(&st.db, id).await?;
@@ -419,6 +473,7 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
     let bed_history = crate::beds::store::resident_bed_history(&st.db, r.id).await?;
     let has_photo = super::photo::latest(&st.db, r.id).await?.is_some();
     Ok(ShowPage {
+        correction,
         has_photo,
         photo_errors,
         bed_history,

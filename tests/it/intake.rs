@@ -1249,3 +1249,107 @@ async fn a_handover_slip_carries_several_people_received_or_refused() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Biên bản cần ít nhất một người.");
 }
+
+#[tokio::test]
+async fn a_correction_is_a_new_record_and_the_dates_follow() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut c,
+        &person("Bùi Văn Sửa", "01/01/1988", "male", "001088000555"),
+    )
+    .await;
+    let r = admit(
+        &mut c,
+        id,
+        &[
+            ("admission_type", "compulsory_adult"),
+            ("document_number", "5/QĐ"),
+            ("document_date", "01/03/2025"),
+            ("issuing_body", "TAND"),
+            ("admitted_on", "02/03/2025"),
+            ("term_months", "12"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = active_admission(&app, id).await;
+    for (kind, on) in [("escape", "10/04/2025"), ("escape_return", "20/04/2025")] {
+        let r = c
+            .post_form(
+                &format!("/admissions/{}/events", a.id),
+                &[("kind", kind), ("occurred_on", on)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let with_ten_days = active_admission(&app, id).await.expected_end.unwrap();
+    let escape = rehabops::entities::admission_event::Entity::find()
+        .filter(
+            rehabops::entities::admission_event::COLUMN
+                .kind
+                .eq("escape"),
+        )
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/events/{}/correct", escape.id);
+    // A reason is required; a date after the return would reorder the movements.
+    let r = c.post_form(&path, &[("occurred_on", "15/04/2025")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Phải ghi lý do");
+    r.assert_contains(r#"value="15/04/2025""#);
+    let r = c
+        .post_form(
+            &path,
+            &[
+                ("occurred_on", "25/04/2025"),
+                ("correction_reason", "Nhập nhầm ngày"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("đảo thứ tự");
+    // Escaped on the 15th, not the 10th: five days fewer out, the end five days sooner.
+    let r = c
+        .post_form(
+            &path,
+            &[
+                ("occurred_on", "15/04/2025"),
+                ("correction_reason", "Biên bản ghi ngày 15/04"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = active_admission(&app, id).await.expected_end.unwrap();
+    assert_eq!((with_ten_days - after).num_days(), 5);
+    // Both records are kept; the old one shows as corrected and cannot be corrected again.
+    let events = rehabops::entities::admission_event::Entity::find()
+        .filter(
+            rehabops::entities::admission_event::COLUMN
+                .admission_id
+                .eq(a.id),
+        )
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().any(|e| e.corrects_id == Some(escape.id)));
+    let page = c.get(&format!("/residents/{id}")).await;
+    page.assert_contains("đã được đính chính");
+    let r = c
+        .post_form(
+            &path,
+            &[("occurred_on", "14/04/2025"), ("correction_reason", "lại")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("đã được đính chính");
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("admission.event_correct"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+}
