@@ -13,6 +13,7 @@ mod m20261123_000006_centre_days;
 mod m20261123_000007_photos;
 mod m20261123_000008_transfers;
 mod m20261123_000009_handovers;
+mod m20261123_000010_reduction_reviews;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_photos::Migration),
             Box::new(m20261123_000008_transfers::Migration),
             Box::new(m20261123_000009_handovers::Migration),
+            Box::new(m20261123_000010_reduction_reviews::Migration),
         ]
     }
 }

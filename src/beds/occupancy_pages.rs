@@ -139,11 +139,16 @@ async fn render(
     // Today's line is current; days the centre was not running are reconstructed
     // (both normally done by the background job; done here too so the page is right
     // on a centre that just started).
-    let txn = db::begin_write(&st.db).await?;
-    history::record_today(&txn, &code, today).await?;
-    history::fill_gaps(&txn, &code, today).await?;
-    txn.commit().await?;
-    let rows = history::days(&st.db, from, today).await?;
+    let mut rows = history::days(&st.db, from, today).await?;
+    if rows.last().is_none_or(|r| r.day != today) {
+        // Normally the hourly job keeps this current; a GET writes only when today's line
+        // is missing, so concurrent readers do not queue behind writes.
+        let txn = db::begin_write(&st.db).await?;
+        history::record_today(&txn, &code, today).await?;
+        history::fill_gaps(&txn, &code, today).await?;
+        txn.commit().await?;
+        rows = history::days(&st.db, from, today).await?;
+    }
     let forecast = history::forecast(&st.db, &code, today).await?;
     let planned = history::planned_intakes(&st.db, today).await?;
     let history_svg = history_chart(&ctx, &rows, from, today).to_svg(ctx.cat);

@@ -20,6 +20,8 @@ pub mod legal_rule;
 pub mod occupancy_day;
 pub mod planned_intake;
 pub mod received_summary;
+pub mod reduction_proposal;
+pub mod reduction_review;
 pub mod resident;
 pub mod resident_photo;
 pub mod roll_call;

@@ -51,6 +51,8 @@ pub struct HomePage {
     pub warnings: Vec<WarningLine>,
     /// How many warnings there are in all (only the first ones are listed).
     pub warning_count: usize,
+    /// "This quarter's reduction review is due" (intake desk and director).
+    pub reduction_review_due: Option<String>,
 }
 
 /// Warnings listed on the home page; the rest are behind the release calendar.
@@ -159,6 +161,21 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         } else {
             Vec::new()
         };
+    // The quarterly reduction review is due while residents qualify and this quarter's
+    // list has not been prepared.
+    let reduction_candidates = all_warnings
+        .iter()
+        .filter(|w| w.warning == crate::intake::rules::Warning::ReductionCandidate)
+        .count();
+    let reduction_review_due = if reduction_candidates > 0 {
+        let quarter = crate::intake::reductions::quarter_of(today);
+        crate::intake::reductions::review_of(&st.db, &quarter)
+            .await?
+            .is_none()
+            .then(|| ctx.cat.t2("warning.reduction_review_due", "quarter", &quarter, "n", reduction_candidates))
+    } else {
+        None
+    };
     let warning_count = all_warnings.len();
     let warnings = all_warnings
         .into_iter()
@@ -185,6 +202,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         shortcuts,
         warnings,
         warning_count,
+        reduction_review_due,
     }
     .into_response())
 }

@@ -12,6 +12,7 @@ pub mod import;
 pub mod import_pages;
 pub mod legal_rules;
 pub mod pages;
+pub mod reductions;
 pub mod photo;
 pub mod rules;
 pub mod store;
@@ -46,6 +47,8 @@ pub fn routes() -> Routes<AppState> {
             transfer_pages::download,
         )
         .post("/events/{id}/correct", manage, corrections::post)
+        .get("/reductions", manage, reductions::page)
+        .post("/reductions", manage, reductions::post)
         .get("/handovers", manage, handover_pages::list)
         .get("/handovers/new", manage, handover_pages::form)
         .post("/handovers", manage, handover_pages::create)
