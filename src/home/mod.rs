@@ -172,7 +172,15 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         crate::intake::reductions::review_of(&st.db, &quarter)
             .await?
             .is_none()
-            .then(|| ctx.cat.t2("warning.reduction_review_due", "quarter", &quarter, "n", reduction_candidates))
+            .then(|| {
+                ctx.cat.t2(
+                    "warning.reduction_review_due",
+                    "quarter",
+                    &quarter,
+                    "n",
+                    reduction_candidates,
+                )
+            })
     } else {
         None
     };

@@ -34,7 +34,10 @@ pub struct Candidate {
     pub served_days: i64,
 }
 
-pub async fn candidates<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult<Vec<Candidate>> {
+pub async fn candidates<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+) -> AppResult<Vec<Candidate>> {
     let mut out = Vec::new();
     for w in super::warnings::for_centre(conn, today).await? {
         if w.warning != Warning::ReductionCandidate {
@@ -60,7 +63,12 @@ pub async fn candidates<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppRe
 pub async fn review_of<C: ConnectionTrait>(
     conn: &C,
     quarter: &str,
-) -> AppResult<Option<(reduction_review::Model, Vec<(reduction_proposal::Model, resident::Model)>)>> {
+) -> AppResult<
+    Option<(
+        reduction_review::Model,
+        Vec<(reduction_proposal::Model, resident::Model)>,
+    )>,
+> {
     let Some(r) = reduction_review::Entity::find()
         .filter(reduction_review::COLUMN.quarter.eq(quarter))
         .one(conn)
@@ -73,7 +81,11 @@ pub async fn review_of<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let people = resident::Entity::find()
-        .filter(resident::COLUMN.id.is_in(props.iter().map(|p| p.resident_id).collect::<Vec<_>>()))
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(props.iter().map(|p| p.resident_id).collect::<Vec<_>>()),
+        )
         .all(conn)
         .await?;
     let mut rows: Vec<_> = props
@@ -94,11 +106,18 @@ pub fn check_line(months: &str, reason: &str) -> Result<i32, Msg> {
         .parse()
         .ok()
         .filter(|m| (0..=6).contains(m))
-        .ok_or_else(|| Msg::new("error.number_range").arg("min", "0").arg("max", "6"))?;
+        .ok_or_else(|| {
+            Msg::new("error.number_range")
+                .arg("min", "0")
+                .arg("max", "6")
+        })?;
     if reason.trim().is_empty() {
         return Err(Msg::new("error.reason_required"));
     }
-    if m > 3 && !reason.to_lowercase().contains("lập công") && !reason.to_lowercase().contains("merit") {
+    if m > 3
+        && !reason.to_lowercase().contains("lập công")
+        && !reason.to_lowercase().contains("merit")
+    {
         return Err(Msg::new("error.reduction_merit_reason"));
     }
     Ok(m)
@@ -214,7 +233,10 @@ pub struct ReviewPage {
     pub ctx: PageCtx,
     pub quarter: String,
     pub candidates: Vec<Candidate>,
-    pub review: Option<(reduction_review::Model, Vec<(reduction_proposal::Model, resident::Model)>)>,
+    pub review: Option<(
+        reduction_review::Model,
+        Vec<(reduction_proposal::Model, resident::Model)>,
+    )>,
     pub may_prepare: bool,
     pub errors: ReviewErrors,
     pub typed: Vec<(String, String)>,
@@ -248,7 +270,11 @@ async fn render(
     let today = st.today();
     let quarter = quarter_of(today);
     let review = review_of(&st.db, &quarter).await?;
-    let candidates = if review.is_none() { candidates(&st.db, today).await? } else { Vec::new() };
+    let candidates = if review.is_none() {
+        candidates(&st.db, today).await?
+    } else {
+        Vec::new()
+    };
     Ok(ReviewPage {
         may_prepare: ctx.role() == Some(Role::Director),
         ctx,
@@ -300,8 +326,14 @@ mod tests {
         assert_eq!(quarter_of(d(12)), "2026-Q4");
         assert_eq!(check_line("2", "Chấp hành tốt nội quy"), Ok(2));
         assert_eq!(check_line("0", "Vi phạm kỷ luật tháng 9"), Ok(0));
-        assert_eq!(check_line("2", " ").unwrap_err().key, "error.reason_required");
-        assert_eq!(check_line("5", "Chấp hành tốt").unwrap_err().key, "error.reduction_merit_reason");
+        assert_eq!(
+            check_line("2", " ").unwrap_err().key,
+            "error.reason_required"
+        );
+        assert_eq!(
+            check_line("5", "Chấp hành tốt").unwrap_err().key,
+            "error.reduction_merit_reason"
+        );
         assert_eq!(check_line("5", "Lập công cứu người"), Ok(5));
         assert_eq!(check_line("7", "x").unwrap_err().key, "error.number_range");
     }

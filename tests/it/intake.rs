@@ -1358,32 +1358,48 @@ async fn a_correction_is_a_new_record_and_the_dates_follow() {
 async fn the_quarterly_reduction_review_is_prepared_once_by_the_director() {
     let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2025, 10, 15).unwrap()).await;
     let mut clerk = app.login_as(Role::IntakeClerk).await;
-    let id = register(&mut clerk, &person("Hà Văn Giảm", "01/01/1987", "male", "001087000321")).await;
-    let r = admit(&mut clerk, id, &compulsory("01/03/2025", "02/03/2025", "12")).await;
+    let id = register(
+        &mut clerk,
+        &person("Hà Văn Giảm", "01/01/1987", "male", "001087000321"),
+    )
+    .await;
+    let r = admit(
+        &mut clerk,
+        id,
+        &compulsory("01/03/2025", "02/03/2025", "12"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let a = active_admission(&app, id).await;
     // More than half the term served by 15/10/2025: due for the Q4 review.
-    clerk
-        .get("/")
-        .await
-        .assert_contains("Danh sách xét giảm thời hạn quý 2025-Q4 chưa được lập (1 học viên đủ điều kiện).");
+    clerk.get("/").await.assert_contains(
+        "Danh sách xét giảm thời hạn quý 2025-Q4 chưa được lập (1 học viên đủ điều kiện).",
+    );
     let page = clerk.get("/reductions").await;
     page.assert_contains("Hà Văn Giảm");
     page.assert_contains("Giám đốc lập danh sách đề nghị.");
     let m = format!("m{}", a.id);
     let rr = format!("r{}", a.id);
-    let r = clerk.post_form("/reductions", &[(m.as_str(), "2"), (rr.as_str(), "Tốt")]).await;
+    let r = clerk
+        .post_form("/reductions", &[(m.as_str(), "2"), (rr.as_str(), "Tốt")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     let mut director = app.login_as(Role::Director).await;
     let r = director
-        .post_form("/reductions", &[(m.as_str(), "5"), (rr.as_str(), "Chấp hành tốt nội quy")])
+        .post_form(
+            "/reductions",
+            &[(m.as_str(), "5"), (rr.as_str(), "Chấp hành tốt nội quy")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("chỉ khi lập công");
     r.assert_contains(r#"value="Chấp hành tốt nội quy""#);
     let r = director
-        .post_form("/reductions", &[(m.as_str(), "2"), (rr.as_str(), "Chấp hành tốt nội quy")])
+        .post_form(
+            "/reductions",
+            &[(m.as_str(), "2"), (rr.as_str(), "Chấp hành tốt nội quy")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = director.get("/reductions").await;
