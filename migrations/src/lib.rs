@@ -14,6 +14,7 @@ mod m20261123_000007_photos;
 mod m20261123_000008_transfers;
 mod m20261123_000009_handovers;
 mod m20261123_000010_reduction_reviews;
+mod m20261123_000011_one_correction;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_transfers::Migration),
             Box::new(m20261123_000009_handovers::Migration),
             Box::new(m20261123_000010_reduction_reviews::Migration),
+            Box::new(m20261123_000011_one_correction::Migration),
         ]
     }
 }

@@ -143,6 +143,10 @@ pub struct DataValueSet {
 fn values<'a>(m: &'a Mapping, centres: &'a [CentreReport]) -> Vec<(&'a str, &'a Target, i64)> {
     let mut out = Vec::new();
     for c in centres {
+        // No figures for the period is not zero residents: send nothing for it.
+        if c.days_covered == 0 {
+            continue;
+        }
         let Some(ou) = m.org_units.get(&c.code) else {
             continue;
         };

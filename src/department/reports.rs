@@ -156,6 +156,16 @@ pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<St
         row.push(cat.number(t.occupancy_average));
     }
     row.extend(counts(t).into_iter().skip(1).map(|v| cat.number(v)));
+    if public {
+        // A column with a single hidden cell and nothing else to hide beside it (the
+        // other centres at 0) would give the cell away through its total: hide the total.
+        for j in 0..7 {
+            if mask.iter().filter(|m| m[j]).count() == 1 {
+                let col = if j == 0 { 3 } else { 3 + j };
+                row[col] = "x".to_owned();
+            }
+        }
+    }
     rows.push(row);
     (header, rows)
 }

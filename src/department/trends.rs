@@ -53,7 +53,12 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
 
 pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<TrendsPage> {
     let today = st.today();
-    let from = today - Days::new(365);
+    // Whole months only: a partial first month would show as a dip in the flows.
+    let from = first_of_month(
+        today
+            .checked_sub_months(chrono::Months::new(11))
+            .unwrap_or(today - Days::new(335)),
+    );
     let rows = super::days::between(&st.db, from, today).await?;
     let names: BTreeMap<String, String> = centre::Entity::find()
         .order_by_asc(centre::COLUMN.code)

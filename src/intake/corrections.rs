@@ -110,8 +110,28 @@ pub async fn correct<C: ConnectionTrait>(
         }
     }
     let months = if old.kind == EventKind::TermReduction.as_str() {
-        match f.months.trim().parse::<i32>() {
-            Ok(m) if (1..=6).contains(&m) => m,
+        match (f.months.trim().parse::<i32>(), on, a.term_months) {
+            (Ok(m), Some(on), Some(term)) => {
+                // The corrected reduction obeys the same rules as a new one, judged
+                // against the other events in force (a merit reduction stays one).
+                let others: Vec<admission_event::Model> = effective
+                    .iter()
+                    .filter(|x| x.id != old.id)
+                    .map(|x| (*x).clone())
+                    .collect();
+                if let Err(msg) = super::rules::check_reduction(
+                    a.admitted_on,
+                    term,
+                    i64::from(a.temp_days),
+                    &store::term_events(&others),
+                    on,
+                    m,
+                    old.months > 3,
+                ) {
+                    e.add("months", msg);
+                }
+                m
+            }
             _ => {
                 e.add(
                     "months",
@@ -158,7 +178,15 @@ pub async fn correct<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(conn)
-    .await?;
+    .await
+    .map_err(|err| {
+        // Two corrections of one record sent at once: the database lets one in.
+        if crate::error::is_unique_violation(&err) {
+            AppError::invalid("correction_reason", "error.already_corrected")
+        } else {
+            err.into()
+        }
+    })?;
     // Recompute what depends on the events: where the resident has been since when,
     // and the expected release date.
     let all = store::events_of(conn, a.id).await?;

@@ -289,7 +289,7 @@ pub async fn show(
 /// The slip as received, printable (biên bản bàn giao, the centre's copy).
 pub async fn pdf(
     State(st): State<AppState>,
-    ctx: PageCtx,
+    _ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     let (slip, people) = handover::get(&st.db, id).await?;
@@ -299,11 +299,19 @@ pub async fn pdf(
         .as_ref()
         .map(|c| c.name.clone())
         .unwrap_or_default();
-    let clerk = ctx
-        .user
-        .as_ref()
-        .map(|u| u.full_name.clone())
-        .unwrap_or_default();
+    // The officer who received the slip signs it, whoever prints it.
+    let clerk = {
+        use sea_orm::{EntityTrait, QueryFilter};
+        crate::entities::app_user::Entity::find()
+            .filter(
+                crate::entities::app_user::COLUMN
+                    .username
+                    .eq(slip.received_by.as_str()),
+            )
+            .one(&st.db)
+            .await?
+            .map_or_else(|| slip.received_by.clone(), |u| u.full_name)
+    };
     let cat = crate::i18n::Lang::Vi.catalog();
     let bytes = tokio::task::spawn_blocking(move || -> AppResult<Vec<u8>> {
         let mut doc = crate::pdf::Doc::new(cat.t("handover.pdf_title"))

@@ -123,11 +123,8 @@ pub async fn export<C: ConnectionTrait>(
     let served = rules::served_days(a.admitted_on, i64::from(a.temp_days), &term_events, on);
     let package = TransferPackage {
         schema: SCHEMA.into(),
-        package_id: format!(
-            "{from_centre}-{}-{}",
-            a.id,
-            crate::auth::session::random_hex(8)?
-        ),
+        // One id per transfer, however often the file is downloaded: received once.
+        package_id: format!("{from_centre}-{}", a.id),
         from_centre: from_centre.into(),
         to_centre: to,
         transferred_on: on,
@@ -193,6 +190,15 @@ pub async fn export<C: ConnectionTrait>(
     Ok(SignedPackage { body, signature })
 }
 
+/// Centre codes as the registry writes them (`CS01`): also what may go into a URL.
+pub fn valid_centre_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 32
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
 /// Reads a signed package file and checks it is for this centre and signed by the
 /// centre it names; `key_of` gives that centre's public key (from the department).
 pub fn open(
@@ -204,7 +210,10 @@ pub fn open(
         serde_json::from_slice(file).map_err(|_| Msg::new("error.transfer_unreadable"))?;
     let package: TransferPackage =
         serde_json::from_str(&signed.body).map_err(|_| Msg::new("error.transfer_unreadable"))?;
-    if package.schema != SCHEMA {
+    if package.schema != SCHEMA
+        || !valid_centre_code(&package.from_centre)
+        || !valid_centre_code(&package.to_centre)
+    {
         return Err(Msg::new("error.transfer_unreadable"));
     }
     if package.to_centre != own_centre {
@@ -277,6 +286,18 @@ pub async fn receive<C: ConnectionTrait>(
         return Err(AppError::invalid("file", "error.active_admission_exists"));
     }
     let x = &package.admission;
+    let carried: Vec<rules::TermEvent> = package
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::TermReduction.as_str())
+        .map(|e| rules::TermEvent {
+            kind: EventKind::TermReduction,
+            on: package.transferred_on,
+            months: e.months,
+            travel_days: 0,
+        })
+        .collect();
+    let credit = credit_days(package.transferred_on, x, &carried, today);
     let rules_all = store::load_rules(conn).await?;
     let rule = rules::rule_for(&rules_all, t, x.document_date);
     let a = admission::ActiveModel {
@@ -295,7 +316,7 @@ pub async fn receive<C: ConnectionTrait>(
         rule_id: Set(rule.map(|r| r.id)),
         regime_code: Set(x.regime_code.clone()),
         // The days served at the sending centre count toward the term here.
-        temp_days: Set(i32::try_from(x.served_days.max(0)).unwrap_or(i32::MAX)),
+        temp_days: Set(i32::try_from(credit).unwrap_or(i32::MAX)),
         expected_end: Set(x.expected_end),
         zone: Set(String::new()),
         stage: Set(x.stage),
@@ -360,6 +381,33 @@ pub async fn receive<C: ConnectionTrait>(
     Ok(a)
 }
 
+/// The days to credit at the receiving centre so that its own computation (from the
+/// transfer date, in calendar months) gives the sender's expected release date exactly;
+/// the days served when there is no term or no date.
+pub fn credit_days(
+    transferred_on: NaiveDate,
+    x: &TransferAdmission,
+    carried: &[rules::TermEvent],
+    today: NaiveDate,
+) -> i64 {
+    let (Some(term), Some(target)) = (x.term_months, x.expected_end) else {
+        return x.served_days.max(0);
+    };
+    let end = |credit: i64| {
+        rules::expected_end(transferred_on, term, credit, carried, today).expected_end
+    };
+    let mut credit = (end(0) - target).num_days();
+    // Month lengths can make the first estimate a day off: settle it.
+    for _ in 0..3 {
+        let off = (end(credit) - target).num_days();
+        if off == 0 {
+            break;
+        }
+        credit += off;
+    }
+    credit.max(0)
+}
+
 /// The sending centre's public key, from the department's key directory.
 pub async fn sender_key(
     http: &reqwest::Client,
@@ -368,7 +416,11 @@ pub async fn sender_key(
 ) -> Option<String> {
     #[derive(Deserialize)]
     struct KeyDto {
+        centre: String,
         public_key: String,
+    }
+    if !valid_centre_code(centre) {
+        return None;
     }
     let url = format!(
         "{}/api/v1/centre-keys/{}",
@@ -379,5 +431,52 @@ pub async fn sender_key(
     if !r.status().is_success() {
         return None;
     }
-    r.json::<KeyDto>().await.ok().map(|k| k.public_key)
+    r.json::<KeyDto>()
+        .await
+        .ok()
+        .filter(|k| k.centre == centre)
+        .map(|k| k.public_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_credit_keeps_the_senders_release_date_across_month_lengths() {
+        // Admitted 31/01/2025 for 6 months: the sender's end is 31/07/2025. Transferred
+        // on 01/03: the receiver counts 6 months from 01/03 and credits the difference.
+        let x = TransferAdmission {
+            admission_type: "compulsory_adult".into(),
+            document_number: String::new(),
+            document_date: d(2025, 1, 29),
+            issuing_body: String::new(),
+            guardian_name: String::new(),
+            term_months: Some(6),
+            prior_rehabilitations: 0,
+            regime_code: String::new(),
+            admitted_on: d(2025, 1, 31),
+            expected_end: Some(d(2025, 7, 31)),
+            served_days: 29,
+            stage: 2,
+            infectious: false,
+            health_on_arrival: String::new(),
+            documents_received: String::new(),
+            belongings: String::new(),
+            transfer_document: String::new(),
+        };
+        let on = d(2025, 3, 1);
+        let credit = credit_days(on, &x, &[], on);
+        assert_eq!(
+            rules::expected_end(on, 6, credit, &[], on).expected_end,
+            d(2025, 7, 31)
+        );
+        assert!(valid_centre_code("CS01"));
+        assert!(!valid_centre_code("X/../../other"));
+        assert!(!valid_centre_code("cs01#CS02"));
+    }
 }

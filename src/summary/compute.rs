@@ -137,6 +137,12 @@ pub async fn reconstruct_range<C: ConnectionTrait>(
         )
         .all(conn)
         .await?;
+    // A corrected event is replaced by its correction: count the replacement only.
+    let corrected = corrected_ids(conn).await?;
+    let events: Vec<_> = events
+        .into_iter()
+        .filter(|e| !corrected.contains(&e.id))
+        .collect();
     let mut out = Vec::new();
     for day in from.iter_days().take_while(|d| *d <= to) {
         let figures = capacity::for_centre_on(conn, centre_code, day).await?;
@@ -239,11 +245,14 @@ async fn compute_movements<C: ConnectionTrait>(
             .entry(a.release_reason.unwrap_or_default())
             .or_default() += 1;
     }
+    let corrected = corrected_ids(conn).await?;
     for e in admission_event::Entity::find()
         .filter(admission_event::COLUMN.occurred_on.gte(period.from))
         .filter(admission_event::COLUMN.occurred_on.lte(period.to))
         .all(conn)
         .await?
+        .into_iter()
+        .filter(|e| !corrected.contains(&e.id))
     {
         match e.kind.as_str() {
             "escape" => movements.escapes += 1,
@@ -252,4 +261,19 @@ async fn compute_movements<C: ConnectionTrait>(
         }
     }
     Ok((movements, period))
+}
+
+/// Ids of events that a later correction replaces.
+async fn corrected_ids<C: ConnectionTrait>(conn: &C) -> AppResult<std::collections::HashSet<i32>> {
+    use sea_orm::QuerySelect;
+    Ok(admission_event::Entity::find()
+        .filter(admission_event::COLUMN.corrects_id.is_not_null())
+        .select_only()
+        .column(admission_event::Column::CorrectsId)
+        .into_tuple::<Option<i32>>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
 }
