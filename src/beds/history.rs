@@ -52,9 +52,8 @@ async fn dated_capacity<C: ConnectionTrait>(
 }
 
 fn figures_on(rows: &[centre_capacity::Model], day: NaiveDate) -> (i32, i32) {
-    rows.iter()
-        .filter(|r| r.effective_from <= day)
-        .max_by_key(|r| (r.effective_from, r.id))
+    rows.first()
+        .and_then(|r| capacity::in_force(rows, r.centre_id, day))
         .map_or((0, 0), |r| (r.design_scale, r.receiving_capacity))
 }
 

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate};
 
@@ -206,20 +206,11 @@ pub async fn csv(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response
         ]);
     }
     let body = crate::tabular::to_csv(&records).map_err(|e| AppError::Internal(e.into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"occupancy-{}.csv\"",
-                    today.format("%Y%m%d")
-                ),
-            ),
-        ],
+    Ok(crate::web::attachment(
         body,
-    )
-        .into_response())
+        "text/csv; charset=utf-8",
+        &format!("occupancy-{}.csv", today.format("%Y%m%d")),
+    ))
 }
 
 pub async fn add_planned(

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::occupancy::RollStatus;
 use super::store::open_assignments;
 use crate::audit::{self, Actor};
-use crate::entities::{admission, bed, resident, roll_call, roll_call_line};
+use crate::entities::{admission, bed, roll_call, roll_call_line};
 use crate::error::{AppError, AppResult};
 use crate::intake::rules::Presence;
 use crate::intake::store::ACTIVE;
@@ -184,35 +184,15 @@ pub async fn get<C: ConnectionTrait>(
         .filter(roll_call_line::COLUMN.roll_call_id.eq(id))
         .all(conn)
         .await?;
-    let admissions: HashMap<i32, i32> = admission::Entity::find()
-        .filter(
-            admission::COLUMN
-                .id
-                .is_in(lines.iter().map(|l| l.admission_id).collect::<Vec<_>>()),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.resident_id))
-        .collect();
-    let people: HashMap<i32, resident::Model> = resident::Entity::find()
-        .filter(
-            resident::COLUMN
-                .id
-                .is_in(admissions.values().copied().collect::<Vec<_>>()),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let people =
+        super::store::residents_by_admission(conn, lines.iter().map(|l| l.admission_id).collect())
+            .await?;
     let mut out: Vec<RollLine> = lines
         .into_iter()
         .map(|l| {
-            let rid = admissions.get(&l.admission_id).copied().unwrap_or_default();
-            let p = people.get(&rid);
+            let p = people.get(&l.admission_id);
             RollLine {
-                resident_id: rid,
+                resident_id: p.map(|p| p.id).unwrap_or_default(),
                 name: p.map(|p| p.full_name.clone()).unwrap_or_default(),
                 code: p.map(|p| p.code.clone()).unwrap_or_default(),
                 line: l,

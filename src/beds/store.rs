@@ -239,27 +239,16 @@ pub async fn assign<C: ConnectionTrait>(
         ));
     }
     let before = vacate_in(conn, actor, a.id, "transfer").await?;
-    let row = bed_assignment::ActiveModel {
-        bed_id: Set(b.id),
-        admission_id: Set(a.id),
-        from_at: Set(Utc::now()),
-        to_at: Set(None),
-        reason: Set(f.reason.trim().to_owned()),
-        override_reason: Set(override_reason.to_owned()),
-        assigned_by: Set(actor.username.clone()),
-        ended_by: Set(String::new()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map_err(|err| {
-        // Two clerks chose the same bed at the same moment: the database let one win.
-        if is_unique_violation(&err) {
-            AppError::invalid("bed_id", Msg::new("error.bed_taken").arg("bed", &b.code))
-        } else {
-            err.into()
-        }
-    })?;
+    let row = open_assignment(
+        conn,
+        actor,
+        &b,
+        a.id,
+        (f.reason.trim(), override_reason),
+        Utc::now(),
+        "bed_id",
+    )
+    .await?;
     let zone_before = a.zone.clone();
     let mut am = a.into_active_model();
     am.zone = Set(z.name.clone());
@@ -274,6 +263,69 @@ pub async fn assign<C: ConnectionTrait>(
     )
     .await?;
     Ok(row)
+}
+
+/// Opens an assignment of an admission to a bed. Two clerks choosing the same bed at the
+/// same moment: the database lets one win and the other gets `error.bed_taken` on
+/// `field`.
+async fn open_assignment<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    b: &bed::Model,
+    admission_id: i32,
+    (reason, override_reason): (&str, &str),
+    at: chrono::DateTime<Utc>,
+    field: &'static str,
+) -> AppResult<bed_assignment::Model> {
+    bed_assignment::ActiveModel {
+        bed_id: Set(b.id),
+        admission_id: Set(admission_id),
+        from_at: Set(at),
+        to_at: Set(None),
+        reason: Set(reason.to_owned()),
+        override_reason: Set(override_reason.to_owned()),
+        assigned_by: Set(actor.username.clone()),
+        ended_by: Set(String::new()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            AppError::invalid(field, Msg::new("error.bed_taken").arg("bed", &b.code))
+        } else {
+            err.into()
+        }
+    })
+}
+
+/// The resident of each admission, by admission id (one query per table, for lists).
+pub async fn residents_by_admission<C: ConnectionTrait>(
+    conn: &C,
+    admission_ids: Vec<i32>,
+) -> AppResult<HashMap<i32, resident::Model>> {
+    let admissions: HashMap<i32, i32> = admission::Entity::find()
+        .filter(admission::COLUMN.id.is_in(admission_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.resident_id))
+        .collect();
+    let people: HashMap<i32, resident::Model> = resident::Entity::find()
+        .filter(
+            resident::COLUMN
+                .id
+                .is_in(admissions.values().copied().collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(admissions
+        .into_iter()
+        .filter_map(|(a, r)| Some((a, people.get(&r)?.clone())))
+        .collect())
 }
 
 /// Ends the admission's open bed assignment; returns the bed code it held.
@@ -674,26 +726,16 @@ pub async fn swap<C: ConnectionTrait>(
         am.update(conn).await?;
     }
     for (b, a, z) in [(&second, &a1, &z2), (&first, &a2, &z1)] {
-        bed_assignment::ActiveModel {
-            bed_id: Set(b.id),
-            admission_id: Set(a.id),
-            from_at: Set(now),
-            to_at: Set(None),
-            reason: Set(f.reason.trim().to_owned()),
-            override_reason: Set(override_reason.to_owned()),
-            assigned_by: Set(actor.username.clone()),
-            ended_by: Set(String::new()),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await
-        .map_err(|err| {
-            if is_unique_violation(&err) {
-                AppError::invalid("other_bed", Msg::new("error.bed_taken").arg("bed", &b.code))
-            } else {
-                err.into()
-            }
-        })?;
+        open_assignment(
+            conn,
+            actor,
+            b,
+            a.id,
+            (f.reason.trim(), override_reason),
+            now,
+            "other_bed",
+        )
+        .await?;
         if a.zone != z.name {
             let mut am = a.clone().into_active_model();
             am.zone = Set(z.name.clone());
@@ -843,36 +885,15 @@ async fn stays_of<C: ConnectionTrait>(
         .into_iter()
         .map(|b| (b.id, b.code))
         .collect();
-    let admissions: HashMap<i32, i32> = admission::Entity::find()
-        .filter(
-            admission::COLUMN
-                .id
-                .is_in(rows.iter().map(|r| r.admission_id).collect::<Vec<_>>()),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.resident_id))
-        .collect();
-    let people: HashMap<i32, resident::Model> = resident::Entity::find()
-        .filter(
-            resident::COLUMN
-                .id
-                .is_in(admissions.values().copied().collect::<Vec<_>>()),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let people =
+        residents_by_admission(conn, rows.iter().map(|r| r.admission_id).collect()).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let rid = admissions.get(&r.admission_id).copied().unwrap_or_default();
-            let p = people.get(&rid);
+            let p = people.get(&r.admission_id);
             Stay {
                 bed_code: beds.get(&r.bed_id).cloned().unwrap_or_default(),
-                resident_id: rid,
+                resident_id: p.map(|p| p.id).unwrap_or_default(),
                 resident_code: p.map(|p| p.code.clone()).unwrap_or_default(),
                 resident_name: p.map(|p| p.full_name.clone()).unwrap_or_default(),
                 from_at: r.from_at,

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::report::{CentreReport, ReportPeriod};
-use super::reports::{self, ReportQuery, download};
+use super::reports::{self, ReportQuery};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -252,7 +252,7 @@ pub async fn json(State(st): State<AppState>, Query(q): Query<ReportQuery>) -> A
     let (p, b) = period_and_report(&st, &q).await?;
     let set = data_value_set(&m, &p, &b.centres, st.today());
     let body = serde_json::to_vec_pretty(&set).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(download(
+    Ok(crate::web::attachment(
         body,
         "application/json",
         &format!("dhis2-{}.json", p.code()),
@@ -265,7 +265,7 @@ pub async fn xml(State(st): State<AppState>, Query(q): Query<ReportQuery>) -> Ap
     let exported = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let body =
         adx(&m, &p, &b.centres, &exported).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    Ok(download(
+    Ok(crate::web::attachment(
         body.into_bytes(),
         "application/adx+xml",
         &format!("adx-{}.xml", p.code()),

@@ -4,7 +4,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
@@ -283,7 +282,7 @@ pub async fn xlsx(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(download(
+    Ok(crate::web::attachment(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!(
@@ -343,7 +342,7 @@ pub async fn pdf(
         doc.space(3.0);
         let mut shares = vec![2.0];
         shares.extend(std::iter::repeat_n(1.3, header.len() - 1));
-        doc.table(&header, &rows, &shares, true);
+        doc.table(&header, &rows, &shares, 1, true);
         doc.para(&notes.0);
         for c in &coverage {
             doc.para(c);
@@ -359,7 +358,7 @@ pub async fn pdf(
     .await
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
-    Ok(download(
+    Ok(crate::web::attachment(
         body,
         "application/pdf",
         &format!(
@@ -368,18 +367,4 @@ pub async fn pdf(
             if public { "-cong-bo" } else { "" }
         ),
     ))
-}
-
-pub fn download(body: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }

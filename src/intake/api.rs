@@ -67,14 +67,8 @@ pub async fn receive_transfer(
         return Err(AppError::NotFound);
     };
     let bytes = serde_json::to_vec(&signed).map_err(|e| AppError::Internal(e.into()))?;
-    let from = serde_json::from_str::<super::transfer::TransferPackage>(&signed.body)
-        .ok()
-        .map(|p| p.from_centre);
-    let key = match (&from, &d.department_url) {
-        (Some(f), Some(url)) => super::transfer::sender_key(&d.http, url, f).await,
-        _ => None,
-    };
-    let package = super::transfer::open(&bytes, &c.code, |_| key)
+    let package = super::transfer::verify(d, &c.code, &bytes)
+        .await
         .map_err(|m| AppError::invalid("file", m))?;
     let raw = String::from_utf8_lossy(&bytes).into_owned();
     let txn = db::begin_write(&st.db).await?;

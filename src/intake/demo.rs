@@ -408,7 +408,9 @@ async fn seed_former<C: ConnectionTrait>(
         let century = if dob.year() >= 2000 { 2 } else { 0 };
         let (district, commune) = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
         let r = resident::ActiveModel {
-            code: Set(format!("{centre_code}-{serial:06}")),
+            // Provisional: the code is the record number, known after the insert (as
+            // registration does), so later registrations never collide with it.
+            code: Set(format!("{centre_code}-F{serial:06}")),
             full_name: Set(name.clone()),
             name_search: Set(fold_for_search(&name)),
             date_of_birth: Set(dob),
@@ -435,6 +437,9 @@ async fn seed_former<C: ConnectionTrait>(
         }
         .insert(conn)
         .await?;
+        let mut am: resident::ActiveModel = r.clone().into();
+        am.code = Set(format!("{centre_code}-{:06}", r.id));
+        let r = am.update(conn).await?;
         admission::ActiveModel {
             resident_id: Set(r.id),
             admission_type: Set(t.as_str().into()),

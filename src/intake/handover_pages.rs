@@ -347,7 +347,7 @@ pub async fn pdf(
                 ]
             })
             .collect();
-        doc.table(&header, &rows, &[0.6, 3.0, 2.0, 3.4], false);
+        doc.table(&header, &rows, &[0.6, 3.0, 2.0, 3.4], 4, false);
         if !slip.note.is_empty() {
             doc.para(&slip.note);
         }

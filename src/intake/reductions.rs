@@ -43,17 +43,10 @@ pub async fn candidates<C: ConnectionTrait>(
         if w.warning != Warning::ReductionCandidate {
             continue;
         }
-        let events = super::store::events_of(conn, w.admission.id).await?;
-        let served = super::rules::served_days(
-            w.admission.admitted_on,
-            i64::from(w.admission.temp_days),
-            &super::store::term_events(&events),
-            today,
-        );
         out.push(Candidate {
             admission_id: w.admission.id,
             resident: w.resident,
-            served_days: served,
+            served_days: w.served_days,
         });
     }
     out.sort_by(|a, b| a.resident.full_name.cmp(&b.resident.full_name));

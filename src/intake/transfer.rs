@@ -381,6 +381,24 @@ pub async fn receive<C: ConnectionTrait>(
     Ok(a)
 }
 
+/// Reads an uploaded package and checks it against the sender's key from the
+/// department's directory (the key is looked up before the package is trusted).
+pub async fn verify(
+    delivery: &crate::summary::Delivery,
+    own_centre: &str,
+    bytes: &[u8],
+) -> Result<TransferPackage, Msg> {
+    let from = serde_json::from_slice::<SignedPackage>(bytes)
+        .ok()
+        .and_then(|s| serde_json::from_str::<TransferPackage>(&s.body).ok())
+        .map(|p| p.from_centre);
+    let key = match (&from, &delivery.department_url) {
+        (Some(f), Some(url)) => sender_key(&delivery.http, url, f).await,
+        _ => None,
+    };
+    open(bytes, own_centre, |_| key)
+}
+
 /// The days to credit at the receiving centre so that its own computation (from the
 /// transfer date, in calendar months) gives the sender's expected release date exactly;
 /// the days served when there is no term or no date.

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::transfer;
@@ -25,18 +25,11 @@ pub async fn download(
     let signed = transfer::export(&txn, &ctx.actor(), &d.key, &c.code, id).await?;
     txn.commit().await?;
     let body = serde_json::to_vec_pretty(&signed).map_err(|e| AppError::Internal(e.into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"chuyen-co-so-{}-{id}.json\"", c.code),
-            ),
-        ],
+    Ok(crate::web::attachment(
         body,
-    )
-        .into_response())
+        "application/json",
+        &format!("chuyen-co-so-{}-{id}.json", c.code),
+    ))
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,6 +41,11 @@ pub struct ReceivePage {
 
 pub async fn form(ctx: PageCtx) -> ReceivePage {
     ReceivePage { ctx, error: None }
+}
+
+fn fail(ctx: PageCtx, m: crate::error::Msg) -> Response {
+    let error = Some(m.render(ctx.cat));
+    (StatusCode::UNPROCESSABLE_ENTITY, ReceivePage { ctx, error }).into_response()
 }
 
 pub async fn receive(
@@ -72,21 +70,7 @@ pub async fn receive(
                 .to_vec();
         }
     }
-    // The sender's key comes from the department's directory (fetched before opening
-    // so the check itself stays a plain function).
-    let from = serde_json::from_slice::<transfer::SignedPackage>(&bytes)
-        .ok()
-        .and_then(|s| serde_json::from_str::<transfer::TransferPackage>(&s.body).ok())
-        .map(|p| p.from_centre);
-    let key = match (&from, &d.department_url) {
-        (Some(f), Some(url)) => transfer::sender_key(&d.http, url, f).await,
-        _ => None,
-    };
-    let fail = |ctx: PageCtx, m: crate::error::Msg| {
-        let error = Some(m.render(ctx.cat));
-        (StatusCode::UNPROCESSABLE_ENTITY, ReceivePage { ctx, error }).into_response()
-    };
-    let package = match transfer::open(&bytes, &c.code, |_| key) {
+    let package = match transfer::verify(d, &c.code, &bytes).await {
         Ok(p) => p,
         Err(m) => return Ok(fail(ctx, m)),
     };

@@ -12,6 +12,8 @@ pub struct WarningRow {
     pub resident: resident::Model,
     pub admission: admission::Model,
     pub warning: Warning,
+    /// Days counted toward the term today.
+    pub served_days: i64,
 }
 
 impl WarningRow {
@@ -97,6 +99,7 @@ pub async fn for_centre<C: ConnectionTrait>(
                 resident: person.clone(),
                 admission: a.clone(),
                 warning: w,
+                served_days: facts.served_days,
             });
         }
     }

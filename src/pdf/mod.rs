@@ -198,13 +198,14 @@ impl Doc {
     }
 
     /// A table across the page: column widths are shares of the text width; the first
-    /// column is left-aligned, the others right-aligned (figures). The header repeats
+    /// `text_columns` columns are left-aligned, the others right-aligned (figures). The header repeats
     /// on each new page; `bold_last` sets the last row (a total) in bold.
     pub fn table(
         &mut self,
         header: &[String],
         rows: &[Vec<String>],
         shares: &[f32],
+        text_columns: usize,
         bold_last: bool,
     ) {
         let total: f32 = shares.iter().sum::<f32>().max(1.0);
@@ -231,7 +232,11 @@ impl Doc {
             let mut x = MARGIN_X;
             for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
                 doc.y = top;
-                let align = if i == 0 { Align::Left } else { Align::Right };
+                let align = if i < text_columns {
+                    Align::Left
+                } else {
+                    Align::Right
+                };
                 doc.text_in(c, x, w - 1.5, size, bold, align);
                 bottom = bottom.max(doc.y);
                 x += w;

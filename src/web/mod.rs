@@ -269,3 +269,22 @@ fn nfc_json(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// A file to download: its type, a suggested name, and never kept by shared caches
+/// (exports can hold personal data).
+pub fn attachment(body: Vec<u8>, content_type: &str, filename: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
