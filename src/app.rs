@@ -25,7 +25,8 @@ use crate::state::{AppState, CookieNames, Instance};
 use crate::web::NavItem;
 use crate::web::context::{context, not_found};
 use crate::{
-    account, admin, beds, centres, db, department, home, intake, openapi, seed, summary, web,
+    account, admin, beds, centres, db, department, divisions, home, intake, openapi, seed, summary,
+    web,
 };
 
 /// Every area's routes. An area that exists on one kind of instance only is added
@@ -41,6 +42,7 @@ fn all_routes(kind: InstanceKind) -> Routes<AppState> {
         // Residents exist only at centres; the department never holds personal data.
         InstanceKind::Centre => common
             .merge(intake::routes())
+            .merge(divisions::pages::routes())
             .merge(beds::routes())
             .merge(summary::routes()),
         InstanceKind::Department => common.merge(department::routes()),

@@ -28,6 +28,7 @@ pub mod admin;
 pub mod beds;
 pub mod centres;
 pub mod department;
+pub mod divisions;
 pub mod home;
 pub mod intake;
 pub mod summary;

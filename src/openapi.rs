@@ -39,6 +39,8 @@ use crate::state::AppState;
         crate::beds::api::take_roll_call,
         crate::beds::api::confirm_roll_call,
         crate::department::dashboard::api,
+        crate::divisions::pages::api_search,
+        crate::divisions::pages::api_resolve,
     ),
     components(schemas(crate::summary::schema::OccupancySummary)),
     modifiers(&Security),
@@ -47,6 +49,7 @@ use crate::state::AppState;
         (name = "centres", description = "Centres and capacity"),
         (name = "intake", description = "Residents, admissions, movements and releases (centre instances only)"),
         (name = "beds", description = "Zones, rooms and beds; assignment under the zone rules; occupancy history, forecast, capacity and the nightly roll count (centre instances only)"),
+        (name = "divisions", description = "Administrative divisions as dated reference data: Hà Nội's communes before and after 01/07/2025 and the provinces (centre instances only)"),
         (name = "department", description = "Aggregates received from the centres (department instance only). Centres deliver summaries with `POST /api/v1/summaries`: the body is an `OccupancySummary` (schema `rehabops.occupancy-summary/1`), signed with the centre's Ed25519 key; headers `x-rehabops-centre` and `x-rehabops-signature` (base64).")
     )
 )]

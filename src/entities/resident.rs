@@ -19,6 +19,9 @@ pub struct Model {
     pub home_province: String,
     pub home_district: String,
     pub home_commune: String,
+    /// Key of the administrative unit the home address resolved to (`divisions`), or
+    /// None when recorded as written.
+    pub home_unit: Option<String>,
     pub home_address: String,
     pub current_address: String,
     pub family_contact: String,

@@ -67,6 +67,10 @@ const VI_FILES: &[(&str, &str)] = &[
         "department",
         include_str!("../../assets/i18n/vi/department.toml"),
     ),
+    (
+        "divisions",
+        include_str!("../../assets/i18n/vi/divisions.toml"),
+    ),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../../assets/i18n/en/core.toml")),
@@ -76,6 +80,10 @@ const EN_FILES: &[(&str, &str)] = &[
     (
         "department",
         include_str!("../../assets/i18n/en/department.toml"),
+    ),
+    (
+        "divisions",
+        include_str!("../../assets/i18n/en/divisions.toml"),
     ),
 ];
 

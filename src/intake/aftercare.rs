@@ -15,7 +15,7 @@ use super::rules::{self, AdmissionType, ReleaseReason};
 use super::store::RELEASED;
 use crate::entities::{admission, resident};
 use crate::error::AppResult;
-use crate::i18n::{format_date, parse_date};
+use crate::i18n::{fold_for_search, format_date, parse_date};
 use crate::state::AppState;
 use crate::web::PageCtx;
 
@@ -29,6 +29,8 @@ pub struct Period {
 #[derive(Clone, Debug)]
 pub struct HandOff {
     pub resident: resident::Model,
+    /// The home address as recorded (street, commune, district).
+    pub address: String,
     pub admission: admission::Model,
     pub released_on: NaiveDate,
     pub years: i32,
@@ -36,8 +38,40 @@ pub struct HandOff {
 }
 
 pub struct CommuneGroup {
+    /// The commune whose police receive the hand-off today, or the name as recorded
+    /// when that cannot be said.
     pub commune: String,
+    /// Where a recorded name lies today when the group keeps it: several units for a
+    /// commune split in 2025 (the street address decides), one for a merged province.
+    pub now: Vec<String>,
     pub rows: Vec<HandOff>,
+}
+
+/// The group a resident's hand-off belongs to on `day`: a former Hà Nội commune goes
+/// to the commune it became, so each commune police gets one list.
+fn group_of(r: &resident::Model, day: NaiveDate) -> (String, Vec<String>) {
+    use crate::divisions::{Divisions, Standing, Today};
+    let join = |parts: &[&str]| {
+        parts
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let written = join(&[&r.home_commune, &r.home_district, &r.home_province]);
+    let d = Divisions::shipped();
+    if let Some(c) = r.home_unit.as_deref().and_then(|u| d.commune(u)) {
+        return match d.today(c, day) {
+            Today::Same(_) => (written, Vec::new()),
+            Today::Whole(u) => (join(&[&u.full_name(), &r.home_province]), Vec::new()),
+            Today::Split(us) => (written, us.iter().map(|u| u.full_name()).collect()),
+        };
+    }
+    match d.standing(r.home_unit.as_deref(), day) {
+        Standing::Became(p) => (written, vec![p]),
+        _ => (written, Vec::new()),
+    }
 }
 
 /// The period asked for, or the current month; and whether the dates were readable.
@@ -64,6 +98,7 @@ pub async fn hand_offs(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<CommuneGroup>> {
+    let today = st.today();
     let released = admission::Entity::find()
         .filter(admission::COLUMN.status.eq(RELEASED))
         .filter(admission::COLUMN.released_on.gte(from))
@@ -99,6 +134,16 @@ pub async fn hand_offs(
             .checked_add_months(chrono::Months::new(12 * years as u32))
             .unwrap_or(on);
         rows.push(HandOff {
+            address: [
+                r.home_address.as_str(),
+                r.home_commune.as_str(),
+                r.home_district.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
             resident: r.clone(),
             admission: a,
             released_on: on,
@@ -106,36 +151,24 @@ pub async fn hand_offs(
             aftercare_until: until,
         });
     }
-    rows.sort_by(|a, b| {
-        (
-            &a.resident.home_province,
-            &a.resident.home_district,
-            &a.resident.home_commune,
-            a.released_on,
-        )
-            .cmp(&(
-                &b.resident.home_province,
-                &b.resident.home_district,
-                &b.resident.home_commune,
-                b.released_on,
-            ))
+    let mut keyed: Vec<((String, Vec<String>), HandOff)> = rows
+        .into_iter()
+        .map(|row| (group_of(&row.resident, today), row))
+        .collect();
+    keyed.sort_by(|(ga, a), (gb, b)| {
+        (fold_for_search(&ga.0), a.released_on, &a.resident.code).cmp(&(
+            fold_for_search(&gb.0),
+            b.released_on,
+            &b.resident.code,
+        ))
     });
     let mut groups: Vec<CommuneGroup> = Vec::new();
-    for row in rows {
-        let commune = [
-            row.resident.home_commune.as_str(),
-            row.resident.home_district.as_str(),
-            row.resident.home_province.as_str(),
-        ]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
+    for ((commune, now), row) in keyed {
         match groups.last_mut() {
             Some(g) if g.commune == commune => g.rows.push(row),
             _ => groups.push(CommuneGroup {
                 commune,
+                now,
                 rows: vec![row],
             }),
         }
@@ -200,14 +233,27 @@ fn table(ctx: &PageCtx, groups: &[CommuneGroup]) -> Vec<Vec<String>> {
         t("aftercare.until"),
     ]];
     for g in groups {
+        let commune = match g.now.as_slice() {
+            [] => g.commune.clone(),
+            [one] => format!(
+                "{} ({})",
+                g.commune,
+                ctx.t1("residents.home_now", "name", one)
+            ),
+            many => format!(
+                "{} ({})",
+                g.commune,
+                ctx.t1("residents.home_now_split", "names", &many.join("; "))
+            ),
+        };
         for r in &g.rows {
             records.push(vec![
-                g.commune.clone(),
+                commune.clone(),
                 r.resident.code.clone(),
                 r.resident.full_name.clone(),
                 format_date(r.resident.date_of_birth),
                 t(&format!("sex.{}", r.resident.sex)),
-                r.resident.home_address.clone(),
+                r.address.clone(),
                 t(&format!("admission_type.{}", r.admission.admission_type)),
                 format_date(r.released_on),
                 t(&format!(

@@ -26,6 +26,8 @@ const GIVEN_M: &[&str] = &[
     "Sơn", "Thắng", "Tuấn", "Việt", "Hiếu", "Tùng", "Đạt", "Kiên",
 ];
 const GIVEN_F: &[&str] = &["Hoa", "Lan", "Mai", "Hương", "Hằng", "Linh", "Trang", "Yến"];
+/// Home communes: most as older papers write them (with the district), a few with the
+/// names in force since 01/07/2025 (no district).
 const COMMUNES: &[(&str, &str)] = &[
     ("Ba Vì", "Xã Tản Lĩnh"),
     ("Ba Vì", "Xã Yên Bài"),
@@ -33,11 +35,43 @@ const COMMUNES: &[(&str, &str)] = &[
     ("Sóc Sơn", "Xã Phù Linh"),
     ("Sơn Tây", "Phường Xuân Khanh"),
     ("Nam Từ Liêm", "Phường Xuân Phương"),
-    ("Đống Đa", "Phường Văn Miếu"),
+    ("Đống Đa", "Phường Văn Miếu - Quốc Tử Giám"),
     ("Hoàng Mai", "Phường Tương Mai"),
     ("Long Biên", "Phường Bồ Đề"),
     ("Gia Lâm", "Xã Kiêu Kỵ"),
+    ("Hoàn Kiếm", "Phường Hàng Bông"),
+    ("", "Phường Hoàn Kiếm"),
+    ("", "Xã Sóc Sơn"),
+    ("", "Phường Hà Đông"),
 ];
+
+/// The deciding court named after the home district (district courts until 30/06/2025;
+/// regional courts since).
+fn court(district: &str) -> String {
+    match district.split_once(' ') {
+        Some((kind, name)) => format!("TAND {} {name}", kind.to_lowercase()),
+        None => "TAND khu vực 1 - Hà Nội".into(),
+    }
+}
+
+/// A demo home commune resolved as registration resolves it: canonical names and unit.
+fn home(rng: &mut Lcg) -> (String, String, String, Option<String>) {
+    let (district, commune) = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
+    match crate::divisions::Divisions::shipped().resolve(
+        "Hà Nội",
+        district,
+        commune,
+        crate::divisions::reform_2025(),
+    ) {
+        Ok(p) => (p.province, p.district, p.commune, Some(p.unit)),
+        Err(_) => (
+            "Thành phố Hà Nội".into(),
+            district.into(),
+            commune.into(),
+            None,
+        ),
+    }
+}
 const SUBSTANCES: &[&str] = &[
     "Heroin",
     "Ma túy tổng hợp (methamphetamine)",
@@ -116,7 +150,7 @@ pub async fn seed<C: ConnectionTrait>(
             dob.year() % 100,
             (i + 1) * 7 % 1_000_000
         );
-        let (district, commune) = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
+        let (province, district, commune, unit) = home(&mut rng);
         let r = resident::ActiveModel {
             code: Set(format!("{centre_code}-{:06}", i + 1)),
             full_name: Set(name.clone()),
@@ -125,9 +159,10 @@ pub async fn seed<C: ConnectionTrait>(
             sex: Set(if female { "female" } else { "male" }.into()),
             id_kind: Set("cccd".into()),
             id_number: Set(cccd),
-            home_province: Set("Hà Nội".into()),
-            home_district: Set(district.into()),
-            home_commune: Set(commune.into()),
+            home_province: Set(province),
+            home_district: Set(district.clone()),
+            home_commune: Set(commune),
+            home_unit: Set(unit),
             home_address: Set(format!("Thôn {}", 1 + rng.below(12))),
             current_address: Set(String::new()),
             family_contact: Set(format!("Gia đình: 09{:08}", rng.below(100_000_000))),
@@ -184,7 +219,7 @@ pub async fn seed<C: ConnectionTrait>(
                             started.year()
                         )),
                         document_date: Set(started - Duration::days(3)),
-                        issuing_body: Set(format!("TAND huyện {district}")),
+                        issuing_body: Set(court(&district)),
                         guardian_name: Set(String::new()),
                         term_months: Set(Some(12)),
                         prior_rehabilitations: Set(0),
@@ -260,7 +295,7 @@ pub async fn seed<C: ConnectionTrait>(
             }),
             document_date: Set(decided),
             issuing_body: Set(if t.is_compulsory() {
-                format!("TAND huyện {district}")
+                court(&district)
             } else {
                 String::new()
             }),
@@ -406,7 +441,7 @@ async fn seed_former<C: ConnectionTrait>(
         );
         let serial = first_index + k + 1;
         let century = if dob.year() >= 2000 { 2 } else { 0 };
-        let (district, commune) = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
+        let (province, district, commune, unit) = home(rng);
         let r = resident::ActiveModel {
             // Provisional: the code is the record number, known after the insert (as
             // registration does), so later registrations never collide with it.
@@ -422,9 +457,10 @@ async fn seed_former<C: ConnectionTrait>(
                 dob.year() % 100,
                 serial * 7 % 1_000_000
             )),
-            home_province: Set("Hà Nội".into()),
-            home_district: Set(district.into()),
-            home_commune: Set(commune.into()),
+            home_province: Set(province),
+            home_district: Set(district.clone()),
+            home_commune: Set(commune),
+            home_unit: Set(unit),
             home_address: Set(format!("Thôn {}", 1 + rng.below(12))),
             current_address: Set(String::new()),
             family_contact: Set(String::new()),
@@ -456,7 +492,7 @@ async fn seed_former<C: ConnectionTrait>(
             issuing_body: Set(if voluntary {
                 String::new()
             } else {
-                format!("TAND huyện {district}")
+                court(&district)
             }),
             guardian_name: Set(String::new()),
             term_months: Set(Some(match stay {
@@ -535,5 +571,17 @@ mod tests {
         let parts = split(2773, &caps);
         assert_eq!(parts.iter().sum::<usize>(), 2773);
         assert_eq!(parts[0], 536);
+    }
+
+    #[test]
+    fn demo_home_communes_are_in_the_reference_data() {
+        let d = crate::divisions::Divisions::shipped();
+        for (district, commune) in COMMUNES {
+            let p = d
+                .resolve("Hà Nội", district, commune, crate::divisions::reform_2025())
+                .unwrap_or_else(|e| panic!("{commune}, {district}: {e:?}"));
+            assert_eq!(p.district.is_empty(), district.is_empty());
+        }
+        assert_eq!(court("Huyện Ba Vì"), "TAND huyện Ba Vì");
     }
 }

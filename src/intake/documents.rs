@@ -34,7 +34,9 @@ pub(crate) fn header(doc: &mut Doc, cat: &Catalog, centre_name: &str) {
     );
 }
 
-fn person_fields(doc: &mut Doc, cat: &Catalog, r: &resident::Model) {
+/// `as_of` is the document's date: a home address written with names abolished by then
+/// is followed by the unit it lies in on that date.
+fn person_fields(doc: &mut Doc, cat: &Catalog, r: &resident::Model, as_of: NaiveDate) {
     doc.field(cat.t("residents.full_name"), &r.full_name);
     doc.field(cat.t("residents.code"), &r.code);
     doc.field(
@@ -62,6 +64,15 @@ fn person_fields(doc: &mut Doc, cat: &Catalog, r: &resident::Model) {
     .collect::<Vec<_>>()
     .join(", ");
     doc.field(cat.t("residents.home_address"), &home);
+    use crate::divisions::{Divisions, Standing};
+    let now = match Divisions::shipped().standing(r.home_unit.as_deref(), as_of) {
+        Standing::Became(n) => Some(cat.t1("residents.home_now", "name", &n)),
+        Standing::Split(v) => Some(cat.t1("residents.home_now_split", "names", v.join("; "))),
+        Standing::InForce | Standing::AsWritten => None,
+    };
+    if let Some(now) = now {
+        doc.field("", &format!("({now})"));
+    }
 }
 
 /// The admission record as PDF bytes.
@@ -84,7 +95,7 @@ pub fn admission_record(
             .replace("{address}", centre_address),
     );
     doc.heading(cat.t("pdf.section_person"));
-    person_fields(&mut doc, cat, r);
+    person_fields(&mut doc, cat, r, a.admitted_on);
     doc.heading(cat.t("pdf.section_basis"));
     doc.field(
         cat.t("admission.type"),
@@ -158,7 +169,7 @@ pub fn completion_certificate(
         &cat.t("pdf.certificate_opening")
             .replace("{centre}", centre_name),
     );
-    person_fields(&mut doc, cat, r);
+    person_fields(&mut doc, cat, r, issued_on);
     doc.space(1.0);
     let basis = cat
         .t("pdf.certificate_basis")

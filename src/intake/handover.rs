@@ -171,6 +171,8 @@ pub async fn record<C: ConnectionTrait>(
                     id_number: p.id_number.clone(),
                     home_province: p.home_province.clone(),
                     home_commune: p.home_commune.clone(),
+                    // Transcribed from the police slip: kept as written when unknown.
+                    home_unlisted: true,
                     ..Default::default()
                 };
                 let person = match store::register(conn, actor, centre_code, &rf, today).await {

@@ -126,25 +126,31 @@ pub struct NewPage {
     pub errors: FieldErrors,
     pub sexes: Vec<Choice>,
     pub id_kinds: Vec<Choice>,
+    /// Names offered as the clerk types (datalists): today's first, then former ones.
+    pub provinces: Vec<String>,
+    pub communes: Vec<String>,
 }
 
-fn new_page(ctx: PageCtx, form: ResidentForm, errors: FieldErrors) -> NewPage {
+fn new_page(ctx: PageCtx, form: ResidentForm, errors: FieldErrors, today: NaiveDate) -> NewPage {
+    let divisions = crate::divisions::Divisions::shipped();
     NewPage {
         ctx,
         form,
         errors,
         sexes: choices(Sex::ALL, Sex::as_str, Sex::label_key),
         id_kinds: choices(IdKind::ALL, IdKind::as_str, IdKind::label_key),
+        provinces: divisions.province_choices(today),
+        communes: divisions.commune_choices(today),
     }
 }
 
-pub async fn new_form(ctx: PageCtx) -> NewPage {
+pub async fn new_form(State(st): State<AppState>, ctx: PageCtx) -> NewPage {
     let form = ResidentForm {
         id_kind: "cccd".into(),
-        home_province: "Hà Nội".into(),
+        home_province: "Thành phố Hà Nội".into(),
         ..Default::default()
     };
-    new_page(ctx, form, FieldErrors::new())
+    new_page(ctx, form, FieldErrors::new(), st.today())
 }
 
 pub async fn create(
@@ -168,7 +174,7 @@ pub async fn create(
         }
         Err(AppError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            new_page(ctx, form, errors),
+            new_page(ctx, form, errors, st.today()),
         )
             .into_response()),
         Err(e) => Err(e),
@@ -272,6 +278,24 @@ pub struct ShowPage {
     pub photo_errors: FieldErrors,
     /// The correction form that was sent with errors: event id, form, errors.
     pub correction: Option<(i32, super::corrections::CorrectionForm, FieldErrors)>,
+    /// Where the home address's unit lies today, when that is worth saying.
+    pub home_note: Option<String>,
+}
+
+/// The note beside a home address: where a former unit lies today, or that the name
+/// was recorded as written.
+pub fn home_note(
+    cat: &crate::i18n::Catalog,
+    r: &resident::Model,
+    today: NaiveDate,
+) -> Option<String> {
+    use crate::divisions::{Divisions, Standing};
+    match Divisions::shipped().standing(r.home_unit.as_deref(), today) {
+        Standing::InForce => None,
+        Standing::Became(n) => Some(cat.t1("residents.home_now", "name", &n)),
+        Standing::Split(v) => Some(cat.t1("residents.home_now_split", "names", v.join("; "))),
+        Standing::AsWritten => Some(cat.t("residents.home_as_written").to_owned()),
+    }
 }
 
 impl ShowPage {
@@ -473,6 +497,7 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
     let bed_history = crate::beds::store::resident_bed_history(&st.db, r.id).await?;
     let has_photo = super::photo::latest(&st.db, r.id).await?.is_some();
     Ok(ShowPage {
+        home_note: home_note(ctx.cat, &r, st.today()),
         correction,
         has_photo,
         photo_errors,

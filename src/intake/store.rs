@@ -67,6 +67,9 @@ pub struct ResidentForm {
     pub home_province: String,
     pub home_district: String,
     pub home_commune: String,
+    /// Record the province/district/commune as written when the reference data lacks
+    /// the name (an old name on old papers); otherwise an unknown name is refused.
+    pub home_unlisted: bool,
     pub home_address: String,
     pub current_address: String,
     pub family_contact: String,
@@ -82,6 +85,55 @@ pub struct NewResident {
     pub sex: Sex,
     pub id_kind: IdKind,
     pub id_number: String,
+    pub home: Home,
+}
+
+/// The home address's administrative part as it will be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Home {
+    pub province: String,
+    pub district: String,
+    pub commune: String,
+    /// The unit it resolved to; None when recorded as written.
+    pub unit: Option<String>,
+}
+
+/// Resolves the home address against the dated administrative names: canonical names
+/// and the unit when found; as typed when the clerk says the name is not in the list.
+pub fn resolve_home(
+    f: &ResidentForm,
+    today: NaiveDate,
+) -> Result<Home, (&'static str, crate::error::Msg)> {
+    use crate::divisions::{Divisions, pages::problem_message};
+    let d = Divisions::shipped();
+    match d.resolve(&f.home_province, &f.home_district, &f.home_commune, today) {
+        Ok(p) => Ok(Home {
+            province: p.province,
+            district: p.district,
+            commune: p.commune,
+            unit: Some(p.unit),
+        }),
+        Err(_) if f.home_unlisted => {
+            let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            Ok(Home {
+                province: clean(&f.home_province),
+                district: clean(&f.home_district),
+                commune: clean(&f.home_commune),
+                unit: None,
+            })
+        }
+        Err(problem) => {
+            let (field, msg) = problem_message(&problem);
+            Err((
+                if field == "province" {
+                    "home_province"
+                } else {
+                    "home_commune"
+                },
+                msg,
+            ))
+        }
+    }
 }
 
 const MAX_TEXT: usize = 500;
@@ -152,14 +204,28 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
     if f.home_commune.trim().is_empty() {
         e.add("home_commune", "error.required");
     }
-    match (e.is_empty(), dob, sex, id_kind, id_number) {
-        (true, Some(dob), Some(sex), Some(id_kind), Some(id_number)) => Ok(NewResident {
-            full_name,
-            dob,
-            sex,
-            id_kind,
-            id_number,
-        }),
+    let home = if e.has("home_province") || e.has("home_commune") {
+        None
+    } else {
+        match resolve_home(f, today) {
+            Ok(h) => Some(h),
+            Err((field, msg)) => {
+                e.add(field, msg);
+                None
+            }
+        }
+    };
+    match (e.is_empty(), dob, sex, id_kind, id_number, home) {
+        (true, Some(dob), Some(sex), Some(id_kind), Some(id_number), Some(home)) => {
+            Ok(NewResident {
+                full_name,
+                dob,
+                sex,
+                id_kind,
+                id_number,
+                home,
+            })
+        }
         _ => Err(e),
     }
 }
@@ -205,9 +271,10 @@ pub async fn register<C: ConnectionTrait>(
         sex: Set(n.sex.as_str().to_owned()),
         id_kind: Set(n.id_kind.as_str().to_owned()),
         id_number: Set(n.id_number.clone()),
-        home_province: Set(clean(&f.home_province)),
-        home_district: Set(clean(&f.home_district)),
-        home_commune: Set(clean(&f.home_commune)),
+        home_province: Set(n.home.province.clone()),
+        home_district: Set(n.home.district.clone()),
+        home_commune: Set(n.home.commune.clone()),
+        home_unit: Set(n.home.unit.clone()),
         home_address: Set(clean(&f.home_address)),
         current_address: Set(clean(&f.current_address)),
         family_contact: Set(clean(&f.family_contact)),

@@ -263,6 +263,8 @@ pub async fn receive<C: ConnectionTrait>(
         home_province: r.home_province.clone(),
         home_district: r.home_district.clone(),
         home_commune: r.home_commune.clone(),
+        // The sending centre's record stands, whether or not the name is in our list.
+        home_unlisted: true,
         home_address: r.home_address.clone(),
         current_address: r.current_address.clone(),
         family_contact: r.family_contact.clone(),

@@ -234,7 +234,7 @@ async fn a_password_reset_revokes_api_tokens_and_administrators_see_no_resident_
                 ("id_kind", "cccd"),
                 ("id_number", "001090777777"),
                 ("home_province", "Hà Nội"),
-                ("home_commune", "Xã A"),
+                ("home_commune", "Phường Hoàn Kiếm"),
             ],
         )
         .await;

@@ -88,7 +88,7 @@ pub async fn admitted(
                 ("id_kind", "cccd"),
                 ("id_number", id),
                 ("home_province", "Hà Nội"),
-                ("home_commune", "Xã A"),
+                ("home_commune", "Phường Hoàn Kiếm"),
             ],
         )
         .await;

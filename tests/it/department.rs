@@ -61,7 +61,7 @@ async fn centre_with_residents() -> TestApp {
                     ("id_kind", "cccd"),
                     ("id_number", id),
                     ("home_province", "Hà Nội"),
-                    ("home_commune", "Xã A"),
+                    ("home_commune", "Phường Hoàn Kiếm"),
                 ],
             )
             .await;

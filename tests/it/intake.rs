@@ -539,7 +539,10 @@ async fn escape_return_reduction_and_release_move_the_dates() {
 
     // After-care hand-off: 2 years for an adult after compulsory rehabilitation.
     let ac = c.get("/aftercare?from=01/11/2025&to=30/11/2025").await;
-    ac.assert_contains("Xã Tản Lĩnh, Ba Vì, Hà Nội");
+    // Xã Tản Lĩnh (Huyện Ba Vì) went whole into Xã Suối Hai on 01/07/2025 (NQ 1656
+    // Art. 1 §86): the list goes to today's commune and shows the address as recorded.
+    ac.assert_contains("Xã Suối Hai, Thành phố Hà Nội");
+    ac.assert_contains("Thôn 3, Xã Tản Lĩnh, Huyện Ba Vì");
     ac.assert_contains("Ngô Văn Lâm");
     ac.assert_contains("20/11/2027");
     let csv = c.get("/aftercare.csv?from=01/11/2025&to=30/11/2025").await;
@@ -1085,7 +1088,7 @@ async fn photo_upload_checks_type_and_size_and_is_shown_only_to_those_who_may_se
             ("id_kind", "cccd"),
             ("id_number", "001095000777"),
             ("home_province", "Hà Nội"),
-            ("home_commune", "Xã A"),
+            ("home_commune", "Phường Hoàn Kiếm"),
         ],
     )
     .await;

@@ -12,6 +12,7 @@ mod beds;
 mod browser;
 mod demo;
 mod department;
+mod divisions;
 mod i18n;
 mod import;
 mod intake;

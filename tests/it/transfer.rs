@@ -45,7 +45,7 @@ async fn a_transfer_carries_the_record_and_is_received_once() {
                 ("id_kind", "cccd"),
                 ("id_number", "001090000888"),
                 ("home_province", "Hà Nội"),
-                ("home_commune", "Xã A"),
+                ("home_commune", "Phường Hoàn Kiếm"),
             ],
         )
         .await;

@@ -1,0 +1,363 @@
+//! Home addresses against dated administrative names (NQ 1656/NQ-UBTVQH15, NQ
+//! 202/2025/QH15): old names are accepted and say where they lie today, unknown names
+//! are refused unless recorded as written, the after-care list goes to today's commune.
+
+use axum::http::StatusCode;
+use rehabops::auth::Role;
+use rehabops::entities::resident;
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::helpers::{Client, TestApp};
+
+fn person<'a>(
+    name: &'a str,
+    cccd: &'a str,
+    province: &'a str,
+    district: &'a str,
+    commune: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("full_name", name),
+        ("date_of_birth", "12/03/1990"),
+        ("sex", "male"),
+        ("id_kind", "cccd"),
+        ("id_number", cccd),
+        ("home_province", province),
+        ("home_district", district),
+        ("home_commune", commune),
+        ("home_address", "Số 5"),
+    ]
+}
+
+async fn register(c: &mut Client<'_>, fields: &[(&str, &str)]) -> i32 {
+    let r = c.post_form("/residents", fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location()
+        .unwrap_or_default()
+        .trim_start_matches("/residents/")
+        .split(['/', '?'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn stored(app: &TestApp, id: i32) -> resident::Model {
+    resident::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn old_and_new_names_resolve_and_say_where_they_lie_today() {
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+
+    // As on an old identity card: ward and district before 01/07/2025, no diacritics.
+    let id = register(
+        &mut c,
+        &person(
+            "Lê Văn Bạc",
+            "001090000101",
+            "tp ha noi",
+            "q. hoan kiem",
+            "p hang bac",
+        ),
+    )
+    .await;
+    let r = stored(&app, id).await;
+    assert_eq!(
+        (
+            r.home_province.as_str(),
+            r.home_district.as_str(),
+            r.home_commune.as_str()
+        ),
+        ("Thành phố Hà Nội", "Quận Hoàn Kiếm", "Phường Hàng Bạc")
+    );
+    let unit = r.home_unit.clone().expect("resolved");
+    assert!(unit.starts_with("01.002."), "{unit}");
+    let page = c.get(&format!("/residents/{id}")).await;
+    page.assert_contains("Nay thuộc: Phường Hoàn Kiếm");
+
+    // A ward split in 2025 lists every ward it went into.
+    let id = register(
+        &mut c,
+        &person(
+            "Lê Văn Bông",
+            "001090000102",
+            "Hà Nội",
+            "",
+            "Phường Hàng Bông (Quận Hoàn Kiếm)",
+        ),
+    )
+    .await;
+    let page = c.get(&format!("/residents/{id}")).await;
+    page.assert_contains("Nay thuộc một phần: Phường Hoàn Kiếm; Phường Cửa Nam");
+
+    // Today's name: no note.
+    let id = register(
+        &mut c,
+        &person(
+            "Lê Văn Kiếm",
+            "001090000103",
+            "Hà Nội",
+            "",
+            "Phường Hoàn Kiếm",
+        ),
+    )
+    .await;
+    let r = stored(&app, id).await;
+    assert_eq!(
+        (r.home_district.as_str(), r.home_unit.as_deref()),
+        ("", Some("01.00070"))
+    );
+    assert!(
+        !c.get(&format!("/residents/{id}"))
+            .await
+            .body
+            .contains("Nay thuộc")
+    );
+
+    // A former province: the commune is kept as typed, the province says where it went.
+    let id = register(
+        &mut c,
+        &person(
+            "Lê Văn Giang",
+            "001090000104",
+            "Hà Giang",
+            "Huyện Đồng Văn",
+            "Xã Lũng Cú",
+        ),
+    )
+    .await;
+    let r = stored(&app, id).await;
+    assert_eq!(r.home_province, "Tỉnh Hà Giang");
+    assert_eq!(r.home_commune, "Xã Lũng Cú");
+    c.get(&format!("/residents/{id}"))
+        .await
+        .assert_contains("Nay thuộc: Tỉnh Tuyên Quang");
+}
+
+#[tokio::test]
+async fn unknown_or_ambiguous_names_are_refused_unless_recorded_as_written() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let before = resident::Entity::find().count(app.db()).await.unwrap();
+
+    // A typo: refused, with the name it probably is, and the form keeps what was typed.
+    let r = c
+        .post_form(
+            "/residents",
+            &person(
+                "Trần Văn Typo",
+                "001090000201",
+                "Hà Nội",
+                "",
+                "Phuong Hang Bak",
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Không có xã, phường này của Hà Nội trong danh mục");
+    r.assert_contains("Phường Hàng Bạc, Quận Hoàn Kiếm");
+    r.assert_contains("value=\"Phuong Hang Bak\"");
+    r.assert_contains("value=\"Trần Văn Typo\"");
+
+    // Two communes fold to one name without diacritics: the clerk is asked which.
+    let r = c
+        .post_form(
+            "/residents",
+            &person(
+                "Trần Văn Song",
+                "001090000202",
+                "Hà Nội",
+                "",
+                "xa song phuong",
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Xã Song Phương, Huyện Hoài Đức");
+    r.assert_contains("Xã Song Phượng, Huyện Đan Phượng");
+
+    // An unknown province.
+    let r = c
+        .post_form(
+            "/residents",
+            &person(
+                "Trần Văn Tỉnh",
+                "001090000203",
+                "Hà Noi Cũ",
+                "",
+                "Xã Bất Kỳ",
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Không có tỉnh, thành phố này trong danh mục");
+    assert_eq!(
+        resident::Entity::find().count(app.db()).await.unwrap(),
+        before
+    );
+
+    // A name from before the 2025 list (merged on 01/01/2025), recorded as written.
+    let mut fields = person(
+        "Trần Văn Cũ",
+        "001090000204",
+        "Hà Nội",
+        "Đống Đa",
+        "Phường Trung Tự",
+    );
+    fields.push(("home_unlisted", "true"));
+    let id = register(&mut c, &fields).await;
+    let r = stored(&app, id).await;
+    assert_eq!(
+        (r.home_commune.as_str(), r.home_unit.as_deref()),
+        ("Phường Trung Tự", None)
+    );
+    c.get(&format!("/residents/{id}"))
+        .await
+        .assert_contains("Ghi nguyên văn, không có trong danh mục");
+
+    // The same messages in English, and through the JSON API.
+    let mut en = app.login_as(Role::IntakeClerk).await;
+    en.post_form("/lang", &[("lang", "en"), ("back", "/")])
+        .await;
+    let r = en
+        .post_json(
+            "/api/v1/residents",
+            serde_json::json!({
+                "full_name": "Trần Văn Api", "date_of_birth": "12/03/1990", "sex": "male",
+                "id_kind": "cccd", "id_number": "001090000205",
+                "home_province": "Hà Nội", "home_commune": "Phuong Hang Bak"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("This commune or ward of Hà Nội is not in the list");
+}
+
+#[tokio::test]
+async fn the_aftercare_list_goes_to_todays_commune() {
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let people = [
+        (
+            "Phạm Văn Một",
+            "001090000301",
+            "Hoàn Kiếm",
+            "Phường Hàng Bạc",
+        ),
+        ("Phạm Văn Hai", "001090000302", "", "Phường Hoàn Kiếm"),
+        (
+            "Phạm Văn Ba",
+            "001090000303",
+            "Hoàn Kiếm",
+            "Phường Hàng Bông",
+        ),
+    ];
+    for (name, cccd, district, commune) in people {
+        let id = register(&mut c, &person(name, cccd, "Hà Nội", district, commune)).await;
+        let r = c
+            .post_form(
+                &format!("/residents/{id}/admissions"),
+                &[
+                    ("admission_type", "compulsory_adult"),
+                    ("document_number", "15/2025/QĐ-TA"),
+                    ("document_date", "05/01/2025"),
+                    ("issuing_body", "TAND quận Hoàn Kiếm"),
+                    ("admitted_on", "10/01/2025"),
+                    ("term_months", "12"),
+                    ("zone", "Khu B"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let a = rehabops::entities::admission::Entity::find()
+            .filter(rehabops::entities::admission::COLUMN.resident_id.eq(id))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let r = c
+            .post_form(
+                &format!("/admissions/{}/release", a.id),
+                &[
+                    ("reason", "completion"),
+                    ("released_on", "10/01/2026"),
+                    ("document_ref", "GCN-1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = c.get("/aftercare?from=01/01/2026&to=31/01/2026").await;
+    let body = &page.body;
+    // Hàng Bạc (former) and Hoàn Kiếm (today) are one list for the ward police.
+    let heading = "<h2 class=\"group-heading\">Phường Hoàn Kiếm, Thành phố Hà Nội</h2>";
+    assert_eq!(body.matches(heading).count(), 1, "{body}");
+    let group = body
+        .split(heading)
+        .nth(1)
+        .unwrap()
+        .split("<h2")
+        .next()
+        .unwrap();
+    assert!(
+        group.contains("Phạm Văn Một") && group.contains("Phạm Văn Hai"),
+        "{group}"
+    );
+    assert!(
+        group.contains("Số 5, Phường Hàng Bạc, Quận Hoàn Kiếm"),
+        "{group}"
+    );
+    // The split ward stays under its recorded name with the wards it went into.
+    page.assert_contains("Phường Hàng Bông, Quận Hoàn Kiếm, Thành phố Hà Nội</h2>");
+    page.assert_contains("Nay thuộc một phần: Phường Hoàn Kiếm; Phường Cửa Nam");
+    let csv = c.get("/aftercare.csv?from=01/01/2026&to=31/01/2026").await;
+    assert!(
+        csv.body.contains("\"Phường Hàng Bông, Quận Hoàn Kiếm, Thành phố Hà Nội (Nay thuộc một phần: Phường Hoàn Kiếm; Phường Cửa Nam (xác định theo địa chỉ cụ thể))\""),
+        "{}",
+        csv.body
+    );
+}
+
+#[tokio::test]
+async fn the_reference_page_and_api() {
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let mut c = app.login_as(Role::LabourSupervisor).await;
+    let page = c.get("/divisions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Today's 126 communes with what they were formed from, and the 34 provinces.
+    assert_eq!(page.body.matches("<tr><th scope=\"row\">").count(), 34);
+    page.assert_contains("Phường Hàng Bạc, Quận Hoàn Kiếm");
+    page.assert_contains("Tỉnh Hà Giang");
+    let found = c.get("/divisions?q=hang+bong").await;
+    found.assert_contains("Phường Hàng Bông, Quận Hoàn Kiếm");
+    found.assert_contains("Nay thuộc:");
+    found.assert_contains("khoản 1");
+
+    let r = c
+        .get("/api/v1/divisions/resolve?province=H%C3%A0+N%E1%BB%99i&district=Ho%C3%A0n+Ki%E1%BA%BFm&commune=H%C3%A0ng+B%C3%B4ng")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["commune"], "Phường Hàng Bông");
+    assert_eq!(
+        v["today"],
+        serde_json::json!(["Phường Hoàn Kiếm", "Phường Cửa Nam"])
+    );
+    let r = c
+        .get("/api/v1/divisions/resolve?province=Atlantis&commune=x")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.get("/api/v1/divisions?q=son+dong").await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v.as_array().unwrap().len() >= 2, "{v}");
+
+    // Reference data only: anyone signed in; nobody else.
+    let anon = app.client().get("/divisions").await;
+    assert!(anon.location().is_some_and(|l| l.starts_with("/login")));
+}
