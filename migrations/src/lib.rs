@@ -15,7 +15,7 @@ mod m20261123_000008_transfers;
 mod m20261123_000009_handovers;
 mod m20261123_000010_reduction_reviews;
 mod m20261123_000011_one_correction;
-mod m20261123_000012_home_unit;
+mod m20261123_000012_address_units;
 
 pub struct Migrator;
 
@@ -34,7 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_handovers::Migration),
             Box::new(m20261123_000010_reduction_reviews::Migration),
             Box::new(m20261123_000011_one_correction::Migration),
-            Box::new(m20261123_000012_home_unit::Migration),
+            Box::new(m20261123_000012_address_units::Migration),
         ]
     }
 }

@@ -23,7 +23,14 @@ pub struct Model {
     /// None when recorded as written.
     pub home_unit: Option<String>,
     pub home_address: String,
+    /// Street, village or hamlet of the current residence.
     pub current_address: String,
+    /// Administrative part of the current residence (nơi ở hiện tại); empty on records
+    /// from before it was asked.
+    pub current_province: String,
+    pub current_district: String,
+    pub current_commune: String,
+    pub current_unit: Option<String>,
     pub family_contact: String,
     pub substances: String,
     pub education: String,

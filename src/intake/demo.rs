@@ -159,6 +159,11 @@ pub async fn seed<C: ConnectionTrait>(
             sex: Set(if female { "female" } else { "male" }.into()),
             id_kind: Set("cccd".into()),
             id_number: Set(cccd),
+            // Living at home: the current residence is the permanent one.
+            current_province: Set(province.clone()),
+            current_district: Set(district.clone()),
+            current_commune: Set(commune.clone()),
+            current_unit: Set(unit.clone()),
             home_province: Set(province),
             home_district: Set(district.clone()),
             home_commune: Set(commune),
@@ -457,6 +462,11 @@ async fn seed_former<C: ConnectionTrait>(
                 dob.year() % 100,
                 serial * 7 % 1_000_000
             )),
+            // Living at home: the current residence is the permanent one.
+            current_province: Set(province.clone()),
+            current_district: Set(district.clone()),
+            current_commune: Set(commune.clone()),
+            current_unit: Set(unit.clone()),
             home_province: Set(province),
             home_district: Set(district.clone()),
             home_commune: Set(commune),

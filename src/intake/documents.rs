@@ -73,6 +73,20 @@ fn person_fields(doc: &mut Doc, cat: &Catalog, r: &resident::Model, as_of: Naive
     if let Some(now) = now {
         doc.field("", &format!("({now})"));
     }
+    let current = [
+        r.current_address.as_str(),
+        r.current_commune.as_str(),
+        r.current_district.as_str(),
+        r.current_province.as_str(),
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .copied()
+    .collect::<Vec<_>>()
+    .join(", ");
+    if !current.is_empty() && current != home {
+        doc.field(cat.t("residents.current_address"), &current);
+    }
 }
 
 /// The admission record as PDF bytes.

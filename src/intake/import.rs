@@ -31,6 +31,9 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("home_district", "residents.home_district"),
     ("home_commune", "residents.home_commune"),
     ("home_address", "residents.home_address"),
+    ("current_province", "residents.current_province"),
+    ("current_district", "residents.current_district"),
+    ("current_commune", "residents.current_commune"),
     ("current_address", "residents.current_address"),
     ("family_contact", "residents.family_contact"),
     ("substances", "residents.substances"),
@@ -151,6 +154,7 @@ pub fn rows_from_table(
         // A register kept for years carries names the reference data may not have
         // (renamed before 2025): they are imported as written, and resolved when known.
         row.resident.home_unlisted = true;
+        row.resident.current_unlisted = true;
         for (i, cell) in cells.into_iter().enumerate() {
             let Some(Some(col)) = cols.get(i) else {
                 continue;
@@ -170,6 +174,9 @@ pub fn rows_from_table(
                 "home_district" => r.home_district = v,
                 "home_commune" => r.home_commune = v,
                 "home_address" => r.home_address = v,
+                "current_province" => r.current_province = v,
+                "current_district" => r.current_district = v,
+                "current_commune" => r.current_commune = v,
                 "current_address" => r.current_address = v,
                 "family_contact" => r.family_contact = v,
                 "substances" => r.substances = v,

@@ -278,19 +278,20 @@ pub struct ShowPage {
     pub photo_errors: FieldErrors,
     /// The correction form that was sent with errors: event id, form, errors.
     pub correction: Option<(i32, super::corrections::CorrectionForm, FieldErrors)>,
-    /// Where the home address's unit lies today, when that is worth saying.
+    /// Where the addresses' units lie today, when that is worth saying.
     pub home_note: Option<String>,
+    pub current_note: Option<String>,
 }
 
-/// The note beside a home address: where a former unit lies today, or that the name
-/// was recorded as written.
-pub fn home_note(
+/// The note beside an address: where a former unit lies today, or that the name was
+/// recorded as written.
+pub fn address_note(
     cat: &crate::i18n::Catalog,
-    r: &resident::Model,
+    unit: Option<&str>,
     today: NaiveDate,
 ) -> Option<String> {
     use crate::divisions::{Divisions, Standing};
-    match Divisions::shipped().standing(r.home_unit.as_deref(), today) {
+    match Divisions::shipped().standing(unit, today) {
         Standing::InForce => None,
         Standing::Became(n) => Some(cat.t1("residents.home_now", "name", &n)),
         Standing::Split(v) => Some(cat.t1("residents.home_now_split", "names", v.join("; "))),
@@ -497,7 +498,12 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
     let bed_history = crate::beds::store::resident_bed_history(&st.db, r.id).await?;
     let has_photo = super::photo::latest(&st.db, r.id).await?.is_some();
     Ok(ShowPage {
-        home_note: home_note(ctx.cat, &r, st.today()),
+        home_note: address_note(ctx.cat, r.home_unit.as_deref(), st.today()),
+        current_note: if r.current_commune.is_empty() {
+            None
+        } else {
+            address_note(ctx.cat, r.current_unit.as_deref(), st.today())
+        },
         correction,
         has_photo,
         photo_errors,

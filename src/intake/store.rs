@@ -71,6 +71,13 @@ pub struct ResidentForm {
     /// the name (an old name on old papers); otherwise an unknown name is refused.
     pub home_unlisted: bool,
     pub home_address: String,
+    /// The current residence (nơi ở hiện tại). Province, district and commune left empty
+    /// mean "as the permanent address".
+    pub current_province: String,
+    pub current_district: String,
+    pub current_commune: String,
+    pub current_unlisted: bool,
+    /// Street, village or hamlet of the current residence.
     pub current_address: String,
     pub family_contact: String,
     pub substances: String,
@@ -85,12 +92,13 @@ pub struct NewResident {
     pub sex: Sex,
     pub id_kind: IdKind,
     pub id_number: String,
-    pub home: Home,
+    pub home: Locality,
+    pub current: Locality,
 }
 
-/// The home address's administrative part as it will be stored.
+/// The administrative part of an address as it will be stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Home {
+pub struct Locality {
     pub province: String,
     pub district: String,
     pub commune: String,
@@ -98,27 +106,70 @@ pub struct Home {
     pub unit: Option<String>,
 }
 
-/// Resolves the home address against the dated administrative names: canonical names
-/// and the unit when found; as typed when the clerk says the name is not in the list.
-pub fn resolve_home(
-    f: &ResidentForm,
+/// One address as typed: its administrative part, the field names its errors go to,
+/// and whether the clerk chose to record an unknown name as written.
+pub struct TypedAddress<'a> {
+    pub province: &'a str,
+    pub district: &'a str,
+    pub commune: &'a str,
+    pub unlisted: bool,
+    pub province_field: &'static str,
+    pub commune_field: &'static str,
+}
+
+impl ResidentForm {
+    pub fn home(&self) -> TypedAddress<'_> {
+        TypedAddress {
+            province: &self.home_province,
+            district: &self.home_district,
+            commune: &self.home_commune,
+            unlisted: self.home_unlisted,
+            province_field: "home_province",
+            commune_field: "home_commune",
+        }
+    }
+    pub fn current(&self) -> TypedAddress<'_> {
+        TypedAddress {
+            province: &self.current_province,
+            district: &self.current_district,
+            commune: &self.current_commune,
+            unlisted: self.current_unlisted,
+            province_field: "current_province",
+            commune_field: "current_commune",
+        }
+    }
+    /// The current residence was left as "the permanent address".
+    pub fn current_as_home(&self) -> bool {
+        [
+            &self.current_province,
+            &self.current_district,
+            &self.current_commune,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
+    }
+}
+
+/// Resolves an address against the dated administrative names: canonical names and
+/// the unit when found; as typed when the clerk says the name is not in the list.
+pub fn resolve_locality(
+    a: &TypedAddress<'_>,
     today: NaiveDate,
-) -> Result<Home, (&'static str, crate::error::Msg)> {
+) -> Result<Locality, (&'static str, crate::error::Msg)> {
     use crate::divisions::{Divisions, pages::problem_message};
-    let d = Divisions::shipped();
-    match d.resolve(&f.home_province, &f.home_district, &f.home_commune, today) {
-        Ok(p) => Ok(Home {
+    match Divisions::shipped().resolve(a.province, a.district, a.commune, today) {
+        Ok(p) => Ok(Locality {
             province: p.province,
             district: p.district,
             commune: p.commune,
             unit: Some(p.unit),
         }),
-        Err(_) if f.home_unlisted => {
+        Err(_) if a.unlisted => {
             let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-            Ok(Home {
-                province: clean(&f.home_province),
-                district: clean(&f.home_district),
-                commune: clean(&f.home_commune),
+            Ok(Locality {
+                province: clean(a.province),
+                district: clean(a.district),
+                commune: clean(a.commune),
                 unit: None,
             })
         }
@@ -126,14 +177,52 @@ pub fn resolve_home(
             let (field, msg) = problem_message(&problem);
             Err((
                 if field == "province" {
-                    "home_province"
+                    a.province_field
                 } else {
-                    "home_commune"
+                    a.commune_field
                 },
                 msg,
             ))
         }
     }
+}
+
+/// Checks both addresses of a form: required parts, then resolution. Pure.
+pub fn check_addresses(
+    f: &ResidentForm,
+    today: NaiveDate,
+    e: &mut FieldErrors,
+) -> Option<(Locality, Locality)> {
+    let mut required = |a: &TypedAddress<'_>| {
+        let mut ok = true;
+        if a.province.trim().is_empty() {
+            e.add(a.province_field, "error.required");
+            ok = false;
+        }
+        if a.commune.trim().is_empty() {
+            e.add(a.commune_field, "error.required");
+            ok = false;
+        }
+        ok
+    };
+    let home_typed = required(&f.home());
+    let current_typed = f.current_as_home() || required(&f.current());
+    let mut resolve = |a: &TypedAddress<'_>| match resolve_locality(a, today) {
+        Ok(l) => Some(l),
+        Err((field, msg)) => {
+            e.add(field, msg);
+            None
+        }
+    };
+    let home = if home_typed { resolve(&f.home()) } else { None };
+    let current = if !current_typed {
+        None
+    } else if f.current_as_home() {
+        home.clone()
+    } else {
+        resolve(&f.current())
+    };
+    home.zip(current)
 }
 
 const MAX_TEXT: usize = 500;
@@ -188,6 +277,9 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
         ("home_district", &f.home_district),
         ("home_commune", &f.home_commune),
         ("home_address", &f.home_address),
+        ("current_province", &f.current_province),
+        ("current_district", &f.current_district),
+        ("current_commune", &f.current_commune),
         ("current_address", &f.current_address),
         ("family_contact", &f.family_contact),
         ("substances", &f.substances),
@@ -198,25 +290,9 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
             e.add(field, "error.too_long");
         }
     }
-    if f.home_province.trim().is_empty() {
-        e.add("home_province", "error.required");
-    }
-    if f.home_commune.trim().is_empty() {
-        e.add("home_commune", "error.required");
-    }
-    let home = if e.has("home_province") || e.has("home_commune") {
-        None
-    } else {
-        match resolve_home(f, today) {
-            Ok(h) => Some(h),
-            Err((field, msg)) => {
-                e.add(field, msg);
-                None
-            }
-        }
-    };
-    match (e.is_empty(), dob, sex, id_kind, id_number, home) {
-        (true, Some(dob), Some(sex), Some(id_kind), Some(id_number), Some(home)) => {
+    let addresses = check_addresses(f, today, &mut e);
+    match (e.is_empty(), dob, sex, id_kind, id_number, addresses) {
+        (true, Some(dob), Some(sex), Some(id_kind), Some(id_number), Some((home, current))) => {
             Ok(NewResident {
                 full_name,
                 dob,
@@ -224,6 +300,7 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
                 id_kind,
                 id_number,
                 home,
+                current,
             })
         }
         _ => Err(e),
@@ -277,6 +354,10 @@ pub async fn register<C: ConnectionTrait>(
         home_unit: Set(n.home.unit.clone()),
         home_address: Set(clean(&f.home_address)),
         current_address: Set(clean(&f.current_address)),
+        current_province: Set(n.current.province.clone()),
+        current_district: Set(n.current.district.clone()),
+        current_commune: Set(n.current.commune.clone()),
+        current_unit: Set(n.current.unit.clone()),
         family_contact: Set(clean(&f.family_contact)),
         substances: Set(clean(&f.substances)),
         education: Set(clean(&f.education)),

@@ -33,6 +33,14 @@ pub struct TransferResident {
     pub home_commune: String,
     pub home_address: String,
     pub current_address: String,
+    /// Absent from packages written before the current residence had its own
+    /// province/district/commune: then it is the permanent address.
+    #[serde(default)]
+    pub current_province: String,
+    #[serde(default)]
+    pub current_district: String,
+    #[serde(default)]
+    pub current_commune: String,
     pub family_contact: String,
     pub substances: String,
     pub education: String,
@@ -140,6 +148,9 @@ pub async fn export<C: ConnectionTrait>(
             home_commune: p.home_commune,
             home_address: p.home_address,
             current_address: p.current_address,
+            current_province: p.current_province,
+            current_district: p.current_district,
+            current_commune: p.current_commune,
             family_contact: p.family_contact,
             substances: p.substances,
             education: p.education,
@@ -267,6 +278,10 @@ pub async fn receive<C: ConnectionTrait>(
         home_unlisted: true,
         home_address: r.home_address.clone(),
         current_address: r.current_address.clone(),
+        current_province: r.current_province.clone(),
+        current_district: r.current_district.clone(),
+        current_commune: r.current_commune.clone(),
+        current_unlisted: true,
         family_contact: r.family_contact.clone(),
         substances: r.substances.clone(),
         education: r.education.clone(),

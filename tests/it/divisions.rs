@@ -361,3 +361,69 @@ async fn the_reference_page_and_api() {
     let anon = app.client().get("/divisions").await;
     assert!(anon.location().is_some_and(|l| l.starts_with("/login")));
 }
+
+#[tokio::test]
+async fn the_current_residence_is_the_permanent_one_unless_given() {
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    // Left empty: as the permanent residence.
+    let id = register(
+        &mut c,
+        &person(
+            "Đỗ Văn Nhà",
+            "001090000401",
+            "Hà Nội",
+            "Hoàn Kiếm",
+            "Hàng Bạc",
+        ),
+    )
+    .await;
+    let r = stored(&app, id).await;
+    assert_eq!(
+        (r.current_commune.as_str(), r.current_unit.as_deref()),
+        (r.home_commune.as_str(), r.home_unit.as_deref())
+    );
+    // Given: resolved on its own, errors on its own fields.
+    let mut fields = person(
+        "Đỗ Văn Trọ",
+        "001090000402",
+        "Hà Nội",
+        "Hoàn Kiếm",
+        "Hàng Bạc",
+    );
+    fields.extend([
+        ("current_province", "Hà Nội"),
+        ("current_commune", "Phuong Hang Bak"),
+        ("current_address", "Phòng trọ số 2"),
+    ]);
+    let r = c.post_form("/residents", &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("id=\"f-current_commune-error\"");
+    assert!(!r.body.contains("id=\"f-home_commune-error\""));
+    r.assert_contains("value=\"Phòng trọ số 2\"");
+    let fields: Vec<(&str, &str)> = fields
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "current_commune" {
+                (k, "Phường Láng")
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let id = register(&mut c, &fields).await;
+    let r = stored(&app, id).await;
+    assert_eq!(r.current_commune, "Phường Láng");
+    assert_eq!(r.home_commune, "Phường Hàng Bạc");
+    let page = c.get(&format!("/residents/{id}")).await;
+    page.assert_contains("Phòng trọ số 2, Phường Láng, Thành phố Hà Nội");
+    let api = c.get(&format!("/api/v1/residents/{id}")).await;
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["resident"]["current_commune"], "Phường Láng");
+    // Today's ward: a key without a district.
+    let unit = v["resident"]["current_unit"].as_str().unwrap();
+    assert!(
+        unit.starts_with("01.") && unit.split('.').count() == 2,
+        "{unit}"
+    );
+}
