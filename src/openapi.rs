@@ -20,6 +20,7 @@ use crate::state::AppState;
         crate::intake::api::create,
         crate::intake::api::show,
         crate::intake::api::admit,
+        crate::intake::api::change_address,
         crate::intake::api::record_event,
         crate::intake::api::release,
         crate::intake::api::transfer_package,

@@ -25,6 +25,7 @@ pub fn routes() -> Routes<AppState> {
         .post("/api/v1/residents", manage, create)
         .get("/api/v1/residents/{id}", view, show)
         .post("/api/v1/residents/{id}/admissions", manage, admit)
+        .post("/api/v1/residents/{id}/address", manage, change_address)
         .post("/api/v1/admissions/{id}/events", manage, record_event)
         .post("/api/v1/admissions/{id}/release", manage, release)
         .get(
@@ -356,4 +357,22 @@ pub async fn release(
     txn.commit().await?;
     let events = store::events_of(&st.db, id).await?;
     Ok(axum::Json(admission_dto(a, events)))
+}
+
+/// Change a resident's addresses (checked against the dated administrative names, with
+/// a reason; the audit row keeps both).
+#[utoipa::path(post, path = "/api/v1/residents/{id}/address", tag = "intake", params(("id" = i32, Path)),
+    request_body = super::address::AddressForm,
+    responses((status = 200, body = ResidentDto), (status = 422, description = "Validation errors per field")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn change_address(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Json(form): Json<super::address::AddressForm>,
+) -> AppResult<axum::Json<ResidentDto>> {
+    let txn = db::begin_write(&st.db).await?;
+    let r = super::address::change(&txn, &ctx.actor(), id, &form, st.today()).await?;
+    txn.commit().await?;
+    Ok(axum::Json(r.into()))
 }

@@ -1,6 +1,7 @@
 //! Intake desk (bộ phận tiếp nhận): residents, admissions under their legal basis,
 //! movements, releases, the release calendar and the after-care hand-off list.
 
+pub mod address;
 pub mod aftercare;
 pub mod api;
 pub mod corrections;
@@ -40,6 +41,8 @@ pub fn routes() -> Routes<AppState> {
         .post("/residents", manage, pages::create)
         .get("/residents/{id}", view, pages::show)
         .get("/residents/{id}/photo", view, photo::show)
+        .get("/residents/{id}/address", manage, address::form)
+        .post("/residents/{id}/address", manage, address::post)
         .post("/residents/{id}/photo", manage, photo::upload)
         .get(
             "/admissions/{id}/transfer-package",

@@ -427,3 +427,105 @@ async fn the_current_residence_is_the_permanent_one_unless_given() {
         "{unit}"
     );
 }
+
+#[tokio::test]
+async fn an_address_change_is_checked_reasoned_and_audited() {
+    use rehabops::entities::audit_log;
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut c,
+        &person(
+            "Vũ Văn Chuyển",
+            "001090000501",
+            "Hà Nội",
+            "Hoàn Kiếm",
+            "Hàng Bạc",
+        ),
+    )
+    .await;
+    let page = c.get(&format!("/residents/{id}/address")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("value=\"Phường Hàng Bạc\"");
+    page.assert_contains("<datalist id=\"commune-names\">");
+    let url = format!("/residents/{id}/address");
+    let mut fields = vec![
+        ("home_province", "Thành phố Hà Nội"),
+        ("home_district", "Quận Hoàn Kiếm"),
+        ("home_commune", "Phường Hàng Bạc"),
+        ("home_address", "Số 5"),
+        ("current_province", "Hà Nội"),
+        ("current_commune", "Xã Sóc Sơn"),
+        ("current_address", "Thôn Đông"),
+    ];
+    // No reason: refused, what was typed kept, nothing written.
+    let r = c.post_form(&url, &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("id=\"f-reason-error\"");
+    r.assert_contains("value=\"Thôn Đông\"");
+    assert_eq!(stored(&app, id).await.current_commune, "Phường Hàng Bạc");
+
+    fields.push(("reason", "Gia đình chuyển về Sóc Sơn"));
+    let r = c.post_form(&url, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = stored(&app, id).await;
+    assert_eq!(
+        (
+            after.current_commune.as_str(),
+            after.current_address.as_str()
+        ),
+        ("Xã Sóc Sơn", "Thôn Đông")
+    );
+    assert_eq!(after.home_commune, "Phường Hàng Bạc");
+    let audit = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("resident.address_change"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("audited");
+    let summary = audit.summary;
+    assert!(
+        summary.contains("Hàng Bạc")
+            && summary.contains("Xã Sóc Sơn")
+            && summary.contains("chuyển về"),
+        "{summary}"
+    );
+    // The same again changes nothing and is refused.
+    let r = c.post_form(&url, &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Địa chỉ không thay đổi");
+    // Roles that may not manage admissions cannot change it.
+    let mut doctor = app.login_as(Role::Doctor).await;
+    assert_eq!(
+        doctor.post_form(&url, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_address_api_has_the_same_rules() {
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut c,
+        &person("Vũ Văn Api", "001090000601", "Hà Nội", "", "Phường Láng"),
+    )
+    .await;
+    let url = format!("/api/v1/residents/{id}/address");
+    let body = |reason: &str, commune: &str| {
+        serde_json::json!({
+            "home_province": "Hà Nội", "home_commune": commune, "home_address": "Ngõ 1",
+            "reason": reason
+        })
+    };
+    let r = c.post_json(&url, body("", "Phường Láng")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.post_json(&url, body("Ghi sai", "Phuong Hang Bak")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Phường Hàng Bạc, Quận Hoàn Kiếm");
+    let r = c.post_json(&url, body("Ghi sai", "Phường Ô Chợ Dừa")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["home_commune"], "Phường Ô Chợ Dừa");
+    assert_eq!(v["current_commune"], "Phường Ô Chợ Dừa");
+}
