@@ -216,7 +216,8 @@ async fn intake_journey_in_chromium() {
 
     let b = Browser::start().await;
     b.sign_in(&site, "intake_clerk").await;
-    assert!(b.source().await.contains("Đăng xuất"), "signed in");
+    // Signing in navigates: wait for the signed-in page rather than read it at once.
+    b.wait_for("Đăng xuất").await;
 
     // Register.
     b.goto(&format!("{site}/residents/new")).await;
@@ -226,7 +227,21 @@ async fn intake_journey_in_chromium() {
     b.select("#f-id_kind", "cccd").await;
     b.type_into("#f-id_number", "001091000999").await;
     b.type_into("#f-home_province", "Hà Nội").await;
-    b.type_into("#f-home_commune", "Phường Láng").await;
+    // A misspelt old ward: refused with the name it probably is, nothing lost.
+    b.type_into("#f-home_district", "Hoàn Kiếm").await;
+    b.type_into("#f-home_commune", "Hang Bak").await;
+    b.click("form[action=\"/residents\"] button[type=submit]")
+        .await;
+    let page = b.wait_for("id=\"f-home_commune-error\"").await;
+    assert!(
+        page.contains("Có phải: Phường Hàng Bạc, Quận Hoàn Kiếm;"),
+        "suggested"
+    );
+    assert!(
+        page.contains("Nguyễn Văn Trình Duyệt"),
+        "the form kept what was typed"
+    );
+    b.type_into("#f-home_commune", "Hàng Bạc").await;
     b.click("form[action=\"/residents\"] button[type=submit]")
         .await;
     b.wait_for("CS01-000001").await;
@@ -238,6 +253,11 @@ async fn intake_journey_in_chromium() {
         .and_then(|s| s.split(['/', '?']).next())
         .unwrap()
         .to_owned();
+    b.goto(&format!("{site}/residents/{id}")).await;
+    assert!(
+        b.source().await.contains("Nay thuộc: Phường Hoàn Kiếm"),
+        "the former ward says where it lies today"
+    );
 
     // Admit under a court decision; a bad term is refused first, keeping what was typed.
     b.goto(&format!("{site}/residents/{id}/admit")).await;

@@ -160,8 +160,9 @@ async fn unknown_or_ambiguous_names_are_refused_unless_recorded_as_written() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    r.assert_contains("Không có xã, phường này của Hà Nội trong danh mục");
-    r.assert_contains("Phường Hàng Bạc, Quận Hoàn Kiếm");
+    r.assert_contains(
+        "Không có xã, phường này của Hà Nội trong danh mục. Có phải: Phường Hàng Bạc, Quận Hoàn Kiếm;",
+    );
     r.assert_contains("value=\"Phuong Hang Bak\"");
     r.assert_contains("value=\"Trần Văn Typo\"");
 
@@ -179,8 +180,9 @@ async fn unknown_or_ambiguous_names_are_refused_unless_recorded_as_written() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    r.assert_contains("Xã Song Phương, Huyện Hoài Đức");
-    r.assert_contains("Xã Song Phượng, Huyện Đan Phượng");
+    r.assert_contains(
+        "Có nhiều đơn vị cùng tên: Xã Song Phượng, Huyện Đan Phượng; Xã Song Phương, Huyện Hoài Đức.",
+    );
 
     // An unknown province.
     let r = c
@@ -337,7 +339,8 @@ async fn the_reference_page_and_api() {
     let found = c.get("/divisions?q=hang+bong").await;
     found.assert_contains("Phường Hàng Bông, Quận Hoàn Kiếm");
     found.assert_contains("Nay thuộc:");
-    found.assert_contains("khoản 1");
+    found.assert_contains("một phần, khoản 1");
+    found.assert_contains("một phần, khoản 2");
 
     let r = c
         .get("/api/v1/divisions/resolve?province=H%C3%A0+N%E1%BB%99i&district=Ho%C3%A0n+Ki%E1%BA%BFm&commune=H%C3%A0ng+B%C3%B4ng")
