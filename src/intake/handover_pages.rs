@@ -42,6 +42,23 @@ pub struct NewPage {
     pub form: HandoverForm,
     pub errors: HandoverErrors,
     pub types: Vec<Choice>,
+    /// Names offered in the province and commune inputs (datalists).
+    pub names: Names,
+}
+
+pub struct Names {
+    pub provinces: Vec<String>,
+    pub communes: Vec<String>,
+}
+
+impl Names {
+    pub fn on(today: chrono::NaiveDate) -> Names {
+        let d = crate::divisions::Divisions::shipped();
+        Names {
+            provinces: d.province_choices(today),
+            communes: d.commune_choices(today),
+        }
+    }
 }
 
 /// Fields shown on each person line (others' errors are listed under the line).
@@ -63,6 +80,14 @@ const LINE_FIELDS: &[&str] = &[
 ];
 
 impl NewPage {
+    /// The datalist an input of a person line offers, if any.
+    pub fn list_for(&self, name: &str) -> &'static str {
+        match name {
+            "home_province" => "province-names",
+            "home_commune" => "commune-names",
+            _ => "",
+        }
+    }
     pub fn slip_value(&self, name: &str) -> &str {
         match name {
             "slip_number" => &self.form.slip_number,
@@ -153,6 +178,7 @@ pub async fn form(State(st): State<AppState>, ctx: PageCtx, Query(q): Query<Rows
             ..Default::default()
         },
         types: super::pages::type_choices(),
+        names: Names::on(st.today()),
         ctx,
     }
 }
@@ -231,6 +257,7 @@ pub async fn create(
             },
             form: f,
             types: super::pages::type_choices(),
+            names: Names::on(st.today()),
             ctx,
         }
         .into_response());
@@ -254,6 +281,7 @@ pub async fn create(
                     form: f,
                     errors,
                     types: super::pages::type_choices(),
+                    names: Names::on(st.today()),
                     ctx,
                 },
             )
