@@ -102,6 +102,12 @@ pub async fn prepare_with(
         ),
         None => None,
     };
+    if cfg.role == InstanceKind::Centre {
+        let today = cfg.fixed_today.unwrap_or_else(crate::i18n::today_hanoi);
+        intake::store::resolve_recorded_addresses(&conn, today)
+            .await
+            .map_err(|e| anyhow::anyhow!("resolving recorded addresses: {e}"))?;
+    }
     let delivery = match cfg.role {
         InstanceKind::Centre => {
             let path = cfg

@@ -5,7 +5,8 @@
 //! abolished, 63 provinces became 34 (NQ 202/2025/QH15) and Hà Nội's 526 communes and
 //! wards became 126 (NQ 1656/NQ-UBTVQH15). The shipped data (`seed/divisions/`) holds
 //! the provinces before and after, and Hà Nội's communes before and after with the
-//! succession the resolution sets out (whole, or a part when a unit was split).
+//! succession the resolution sets out (whole, all its people with part of its land, a
+//! part, the remainder, or land only).
 //!
 //! An address is resolved against these names: the clerk may type the old name (with
 //! its district, as on an old identity card) or the new one, and the record keeps the
@@ -182,13 +183,39 @@ impl District {
     }
 }
 
+/// How much of a former unit went into a new one, in the resolution's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Share {
+    /// "toàn bộ diện tích tự nhiên, quy mô dân số": all of it.
+    Whole,
+    /// "một phần diện tích tự nhiên, toàn bộ quy mô dân số": all its people, part of its land.
+    Population,
+    /// "một phần diện tích tự nhiên, quy mô dân số": part of its land and people.
+    Part,
+    /// "phần còn lại … sau khi sắp xếp": what earlier clauses left.
+    Remainder,
+    /// "một phần diện tích tự nhiên của": land only, nobody moved with it.
+    Area,
+}
+
+impl Share {
+    /// Whether people (and so addresses) went with this share.
+    pub fn carries_people(self) -> bool {
+        !matches!(self, Share::Area)
+    }
+    /// Whether it took every resident of the former unit.
+    pub fn takes_everyone(self) -> bool {
+        matches!(self, Share::Whole | Share::Population)
+    }
+}
+
 /// One step of the 2025 arrangement: a former unit went, whole or in part, into a new one.
 #[derive(Clone, Debug, Serialize)]
 pub struct Succession {
     pub from: String,
     pub to: String,
-    /// The whole population went into `to` (otherwise only part of it did).
-    pub whole: bool,
+    pub share: Share,
     /// Clause of Article 1 of the resolution that sets it out.
     pub clause: u16,
 }
@@ -309,7 +336,7 @@ struct SuccessionRow {
     old_district_code: String,
     old_code: String,
     new_code: String,
-    share: String,
+    share: Share,
     clause: u16,
 }
 
@@ -377,20 +404,13 @@ impl Divisions {
         }
         let successions = rows::<SuccessionRow>("hanoi_successions.csv", successions)?
             .into_iter()
-            .map(|r| {
-                let whole = match r.share.as_str() {
-                    "whole" => true,
-                    "part" => false,
-                    other => return Err(format!("succession share {other:?}")),
-                };
-                Ok(Succession {
-                    from: format!("{HANOI}.{}.{}", r.old_district_code, r.old_code),
-                    to: format!("{HANOI}.{}", r.new_code),
-                    whole,
-                    clause: r.clause,
-                })
+            .map(|r| Succession {
+                from: format!("{HANOI}.{}.{}", r.old_district_code, r.old_code),
+                to: format!("{HANOI}.{}", r.new_code),
+                share: r.share,
+                clause: r.clause,
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Vec<_>>();
         let mut d = Divisions {
             provinces_by_name: HashMap::new(),
             province_by_key: HashMap::new(),
@@ -459,6 +479,8 @@ impl Divisions {
         let name = match name.as_str() {
             "hcm" | "ho chi minh" | "tphcm" | "sai gon" => "ho chi minh".to_owned(),
             "hn" => "ha noi".to_owned(),
+            // Its name until 31/12/2024, still on older papers.
+            "thua thien hue" => "hue".to_owned(),
             _ => name,
         };
         let found = self
@@ -502,6 +524,19 @@ impl Divisions {
         commune: &str,
         today: NaiveDate,
     ) -> Result<Place, AddressProblem> {
+        // Names are short; a very long input is nobody's address (and would make the
+        // suggestions, an edit distance per known name, needlessly slow).
+        const LONGEST: usize = 120;
+        if province.chars().count() > LONGEST {
+            return Err(AddressProblem::UnknownProvince {
+                suggestions: Vec::new(),
+            });
+        }
+        if district.chars().count() > LONGEST || commune.chars().count() > LONGEST {
+            return Err(AddressProblem::UnknownCommune {
+                suggestions: Vec::new(),
+            });
+        }
         let Some(p) = self.find_province(province, today) else {
             return Err(AddressProblem::UnknownProvince {
                 suggestions: self.suggest_provinces(province),
@@ -517,7 +552,7 @@ impl Divisions {
         }
         // "Phường Hàng Bạc (Quận Hoàn Kiếm)" or "Phường Hàng Bạc, Quận Hoàn Kiếm" in the
         // commune field, as the suggestions list offers it.
-        let (commune, district) = split_district(commune, district);
+        let (commune, district) = self.split_district(commune, district, today);
         let c = self.find_commune(&commune, &district, today)?;
         Ok(Place {
             unit: c.key.clone(),
@@ -567,14 +602,33 @@ impl Divisions {
         }
         let (dkind, dname) = fold_name(district);
         if !dname.is_empty() {
-            // A district is named: the address is written with the former names.
+            // A district is named: the address is written with the former names...
             let plain = fold_plain(district);
-            found.retain(|c| {
-                c.district.as_ref().is_some_and(|d| {
-                    let n = fold_plain(&d.name);
-                    (n == dname && dkind.is_none_or(|k| k == d.kind)) || n == plain
-                })
-            });
+            let in_district = |d: &District| {
+                let n = fold_plain(&d.name);
+                (n == dname && dkind.is_none_or(|k| k == d.kind)) || n == plain
+            };
+            let former: Vec<&Commune> = found
+                .iter()
+                .copied()
+                .filter(|c| c.district.as_ref().is_some_and(in_district))
+                .collect();
+            // ...unless the commune is today's and was formed from that district's
+            // communes (a new name picked with the old district still in its field).
+            found = if former.is_empty() {
+                found
+                    .into_iter()
+                    .filter(|c| {
+                        c.in_force_on(today)
+                            && self
+                                .formed_from(&c.key)
+                                .iter()
+                                .any(|(old, _)| old.district.as_ref().is_some_and(in_district))
+                    })
+                    .collect()
+            } else {
+                former
+            };
         } else if found.iter().filter(|c| c.in_force_on(today)).count() == 1 {
             found.retain(|c| c.in_force_on(today));
         }
@@ -622,20 +676,57 @@ impl Divisions {
         scored.into_iter().take(6).map(|(_, c)| c.label()).collect()
     }
 
+    /// Splits what the commune field holds into commune and district: "Phường Hàng Bạc
+    /// (Quận Hoàn Kiếm)" as the suggestions list offers it, or "Phường Hàng Bạc, Quận
+    /// Hoàn Kiếm, Thành phố Hà Nội" as written on papers (a trailing province is
+    /// dropped). A district written there wins over the district field, which may hold
+    /// a stale value.
+    fn split_district(&self, commune: &str, district: &str, today: NaiveDate) -> (String, String) {
+        let commune = commune.trim();
+        let district = district.trim();
+        if let Some((c, rest)) = commune.split_once('(') {
+            let d = rest.trim_end().trim_end_matches(')').trim();
+            return (c.trim().to_owned(), d.to_owned());
+        }
+        let mut parts = commune.split(',').map(str::trim);
+        let first = parts.next().unwrap_or_default().to_owned();
+        let written = parts
+            .find(|p| !p.is_empty() && self.find_province(p, today).is_none())
+            .map(str::to_owned);
+        (first, written.unwrap_or_else(|| district.to_owned()))
+    }
+
     /// What a unit belongs to on `day`, following the successions.
     pub fn today<'a>(&'a self, c: &'a Commune, day: NaiveDate) -> Today<'a> {
         if c.valid_to.is_none_or(|t| day <= t) {
             return Today::Same(c);
         }
+        // People go where the resolution sends the population: to the unit that took
+        // all of it, else to every unit that took some (land-only shares took nobody).
         let next: Vec<&Succession> = self
             .successions
             .iter()
             .filter(|s| s.from == c.key)
             .collect();
-        let units: Vec<&Commune> = next.iter().filter_map(|s| self.commune(&s.to)).collect();
-        match (next.as_slice(), units.as_slice()) {
-            ([s], [u]) if s.whole => Today::Whole(u),
-            (_, [u]) => Today::Whole(u),
+        let everyone: Vec<&Succession> = next
+            .iter()
+            .copied()
+            .filter(|s| s.share.takes_everyone())
+            .collect();
+        let with_people: Vec<&Succession> = if everyone.is_empty() {
+            next.into_iter()
+                .filter(|s| s.share.carries_people())
+                .collect()
+        } else {
+            everyone
+        };
+        let mut units: Vec<&Commune> = with_people
+            .iter()
+            .filter_map(|s| self.commune(&s.to))
+            .collect();
+        units.dedup_by(|a, b| a.key == b.key);
+        match units.as_slice() {
+            [u] => Today::Whole(u),
             _ => Today::Split(units),
         }
     }
@@ -744,26 +835,6 @@ fn strip_prefix(typed: &str) -> String {
 
 fn tidy(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Splits "Phường Hàng Bạc (Quận Hoàn Kiếm)" / "Phường Hàng Bạc, Quận Hoàn Kiếm" into
-/// commune and district, unless a district was typed in its own field.
-fn split_district(commune: &str, district: &str) -> (String, String) {
-    let commune = commune.trim();
-    if !district.trim().is_empty() {
-        return (commune.to_owned(), district.trim().to_owned());
-    }
-    if let Some((c, rest)) = commune.split_once('(') {
-        return (
-            c.trim().to_owned(),
-            rest.trim_end_matches(')').trim().to_owned(),
-        );
-    }
-    if let Some((c, rest)) = commune.split_once(',') {
-        let d = rest.split(',').next().unwrap_or_default();
-        return (c.trim().to_owned(), d.trim().to_owned());
-    }
-    (commune.to_owned(), String::new())
 }
 
 #[cfg(test)]

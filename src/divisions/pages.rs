@@ -48,7 +48,7 @@ pub struct UnitRow {
 pub struct Related {
     pub key: String,
     pub name: String,
-    pub whole: bool,
+    pub share: super::Share,
     /// Clause of NQ 1656/NQ-UBTVQH15 Art. 1.
     pub clause: u16,
 }
@@ -62,7 +62,7 @@ fn row(d: &Divisions, c: &Commune) -> UnitRow {
                 d.commune(&s.to).map(|u| Related {
                     key: u.key.clone(),
                     name: u.full_name(),
-                    whole: s.whole,
+                    share: s.share,
                     clause: s.clause,
                 })
             })
@@ -73,7 +73,7 @@ fn row(d: &Divisions, c: &Commune) -> UnitRow {
             .map(|(u, s)| Related {
                 key: u.key.clone(),
                 name: u.label(),
-                whole: s.whole,
+                share: s.share,
                 clause: s.clause,
             })
             .collect()
@@ -127,6 +127,15 @@ pub struct DivisionsPage {
 impl DivisionsPage {
     fn day(&self, d: &NaiveDate) -> String {
         format_date(*d)
+    }
+    fn share_key(&self, share: &super::Share) -> Option<&'static str> {
+        use super::Share;
+        match share {
+            Share::Whole => None,
+            Share::Population => Some("divisions.share_population"),
+            Share::Part | Share::Remainder => Some("divisions.part"),
+            Share::Area => Some("divisions.share_area"),
+        }
     }
     fn in_force(&self, r: &UnitRow) -> bool {
         r.valid_to.is_none_or(|t| self.today <= t)

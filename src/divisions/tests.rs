@@ -49,12 +49,26 @@ fn every_former_commune_went_somewhere_and_every_new_one_came_from_somewhere() {
         let prev = x.formed_from(&c.key);
         if c.valid_to.is_some() {
             assert!(!next.is_empty(), "{} has no successor", c.label());
+            let shares: Vec<Share> = next.iter().map(|s| s.share).collect();
             // A unit that went whole into one new unit went nowhere else.
-            if next.iter().any(|s| s.whole) {
-                assert_eq!(next.len(), 1, "{} is whole and split", c.label());
+            if shares.contains(&Share::Whole) {
+                assert_eq!(shares, [Share::Whole], "{} is whole and split", c.label());
             } else {
                 assert!(next.len() >= 2, "{} split into one unit", c.label());
             }
+            // All its people went to one unit: the rest was land (or its remainder).
+            if shares.contains(&Share::Population) {
+                assert!(
+                    shares
+                        .iter()
+                        .all(|s| matches!(s, Share::Population | Share::Area | Share::Remainder))
+                        && shares.iter().filter(|s| **s == Share::Population).count() == 1,
+                    "{}: {shares:?}",
+                    c.label()
+                );
+            }
+            // Somebody's address went somewhere.
+            assert!(shares.iter().any(|s| s.carries_people()), "{}", c.label());
         } else {
             assert!(!prev.is_empty(), "{} formed from nothing", c.label());
         }
@@ -91,7 +105,8 @@ fn successions_are_what_resolution_1656_says() {
     assert_eq!(clauses.len(), 127, "126 clauses and the closing count");
     let x = data();
     for s in x.successions() {
-        let clause = exact_name(&clauses[&s.clause]);
+        let text = &clauses[&s.clause];
+        let clause = exact_name(text);
         let from = x.commune(&s.from).unwrap();
         let to = x.commune(&s.to).unwrap();
         assert!(
@@ -100,6 +115,47 @@ fn successions_are_what_resolution_1656_says() {
             s.clause,
             from.label()
         );
+        // The clause uses the words of the share recorded.
+        let words = match s.share {
+            Share::Whole => "toàn bộ diện tích tự nhiên, quy mô dân số",
+            Share::Population => "toàn bộ quy mô dân số",
+            Share::Part => "một phần diện tích tự nhiên, quy mô dân số",
+            Share::Remainder => "phần còn lại của",
+            Share::Area => "một phần diện tích tự nhiên của",
+        };
+        assert!(
+            text.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(words),
+            "clause {} has no {words:?} for {}",
+            s.clause,
+            from.label()
+        );
+        // A name two former units shared is told apart by its district in the text.
+        let namesakes = x
+            .communes()
+            .iter()
+            .filter(|c| {
+                c.valid_to.is_some()
+                    && c.kind == from.kind
+                    && exact_name(&c.name) == exact_name(&from.name)
+            })
+            .count();
+        if namesakes > 1 {
+            let district = from.district.as_ref().unwrap();
+            assert!(
+                clause.contains(&exact_name(&format!(
+                    "({} {})",
+                    district.kind.prefix(),
+                    district.name
+                ))),
+                "clause {} does not say which {} ({})",
+                s.clause,
+                from.full_name(),
+                district.full_name()
+            );
+        }
         assert!(
             clause
                 .trim_end_matches('.')
@@ -257,7 +313,6 @@ fn name_folding() {
         fold_name("phường  phương liên - trung tự")
     );
     assert_eq!(fold_name("Thị xã Sơn Tây").0, Some(Kind::ThiXa));
-    assert_eq!(fold_name("Xã").1, "xa", "a bare prefix is a name");
     assert_eq!(strip_prefix("Thị trấn  Văn Điển"), "Văn Điển");
 }
 
@@ -304,4 +359,65 @@ fn standing_of_a_recorded_unit() {
     );
     assert_eq!(x.standing(None, today()), Standing::AsWritten);
     assert_eq!(x.standing(Some("nonsense"), today()), Standing::AsWritten);
+}
+
+#[test]
+fn people_follow_the_population_not_the_land() {
+    let x = data();
+    let unit = |district: &str, commune: &str| {
+        x.commune(&resolve("Hà Nội", district, commune).unwrap().unit)
+            .unwrap()
+    };
+    // Trâu Quỳ (Gia Lâm): part of its land went elsewhere, all its people to one ward.
+    let c = unit("Gia Lâm", "Thị trấn Trâu Quỳ");
+    assert!(matches!(x.today(c, today()), Today::Whole(_)), "Trâu Quỳ");
+    // Bồ Đề (Long Biên): land only to Hồng Hà and Long Biên, the rest (with its people)
+    // became the new Bồ Đề.
+    let c = unit("Long Biên", "Phường Bồ Đề");
+    match x.today(c, today()) {
+        Today::Whole(u) => assert_eq!(u.full_name(), "Phường Bồ Đề"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_commune_field_may_carry_the_district_and_province() {
+    // A suggestion picked while the district field still holds a value.
+    let p = resolve(
+        "Hà Nội",
+        "Quận Hoàn Kiếm",
+        "Phường Hàng Bông (Quận Hoàn Kiếm)",
+    )
+    .unwrap();
+    assert_eq!(p.commune, "Phường Hàng Bông");
+    // A new-style address written out in full.
+    let p = resolve("Hà Nội", "", "Phường Hoàn Kiếm, Thành phố Hà Nội").unwrap();
+    assert_eq!(
+        (p.commune.as_str(), p.district.as_str()),
+        ("Phường Hoàn Kiếm", "")
+    );
+    // Today's ward with the old district it came from still typed: accepted.
+    let p = resolve("Hà Nội", "Quận Hoàn Kiếm", "Phường Hoàn Kiếm").unwrap();
+    assert_eq!(p.unit, "01.00070");
+    // ...but not with a district it has nothing to do with.
+    assert!(resolve("Hà Nội", "Quận Hoàng Mai", "Phường Ngọc Hà").is_err());
+}
+
+#[test]
+fn old_province_names_and_overlong_input() {
+    assert_eq!(
+        resolve("Tỉnh Thừa Thiên Huế", "", "x").unwrap().province,
+        "Thành phố Huế"
+    );
+    let long = "a".repeat(10_000);
+    assert_eq!(
+        resolve("Hà Nội", "", &long),
+        Err(AddressProblem::UnknownCommune {
+            suggestions: Vec::new()
+        })
+    );
+    assert!(matches!(
+        resolve(&long, "", "x"),
+        Err(AddressProblem::UnknownProvince { .. })
+    ));
 }

@@ -43,27 +43,31 @@ impl AddressForm {
     pub fn of(r: &resident::Model) -> AddressForm {
         let same = r.current_province == r.home_province
             && r.current_district == r.home_district
-            && r.current_commune == r.home_commune;
-        let (cp, cd, cc) = if same {
+            && r.current_commune == r.home_commune
+            && r.current_address == r.home_address;
+        let (cp, cd, cc, street) = if same {
             Default::default()
         } else {
             (
                 r.current_province.clone(),
                 r.current_district.clone(),
                 r.current_commune.clone(),
+                r.current_address.clone(),
             )
         };
         AddressForm {
             home_province: r.home_province.clone(),
             home_district: r.home_district.clone(),
             home_commune: r.home_commune.clone(),
-            home_unlisted: r.home_unit.is_none(),
+            // Never ticked in advance: a name kept as written is confirmed again, so a
+            // typo cannot slip through on a later change.
+            home_unlisted: false,
             home_address: r.home_address.clone(),
             current_province: cp,
             current_district: cd,
             current_commune: cc,
-            current_unlisted: !same && r.current_unit.is_none(),
-            current_address: r.current_address.clone(),
+            current_unlisted: false,
+            current_address: street,
             reason: String::new(),
         }
     }
@@ -104,7 +108,13 @@ pub fn validate(f: &AddressForm, today: NaiveDate) -> Result<Addresses, FieldErr
         e.add("reason", "error.required");
     }
     for (field, value) in [
+        ("home_province", &f.home_province),
+        ("home_district", &f.home_district),
+        ("home_commune", &f.home_commune),
         ("home_address", &f.home_address),
+        ("current_province", &f.current_province),
+        ("current_district", &f.current_district),
+        ("current_commune", &f.current_commune),
         ("current_address", &f.current_address),
         ("reason", &f.reason),
     ] {
@@ -112,13 +122,21 @@ pub fn validate(f: &AddressForm, today: NaiveDate) -> Result<Addresses, FieldErr
             e.add(field, "error.too_long");
         }
     }
-    let checked = store::check_addresses(&f.as_resident_form(), today, &mut e);
+    if !e.is_empty() {
+        return Err(e);
+    }
+    let form = f.as_resident_form();
+    let checked = store::check_addresses(&form, today, &mut e);
     match (e.is_empty(), checked) {
         (true, Some((home, current))) => Ok(Addresses {
             home,
             current,
             home_address: tidy(&f.home_address),
-            current_address: tidy(&f.current_address),
+            current_address: if form.current_as_home() {
+                tidy(&f.home_address)
+            } else {
+                tidy(&f.current_address)
+            },
         }),
         _ => Err(e),
     }

@@ -162,10 +162,12 @@ pub async fn hand_offs(
             &b.resident.code,
         ))
     });
+    // Grouped by the folded name, so "phường Láng Hạ" and "Phường Láng Hạ", or "Hoà"
+    // and "Hòa", make one list; the first spelling met heads it.
     let mut groups: Vec<CommuneGroup> = Vec::new();
     for ((commune, now), row) in keyed {
         match groups.last_mut() {
-            Some(g) if g.commune == commune => g.rows.push(row),
+            Some(g) if fold_for_search(&g.commune) == fold_for_search(&commune) => g.rows.push(row),
             _ => groups.push(CommuneGroup {
                 commune,
                 now,

@@ -97,7 +97,7 @@ pub struct NewResident {
 }
 
 /// The administrative part of an address as it will be stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Locality {
     pub province: String,
     pub district: String,
@@ -138,8 +138,8 @@ impl ResidentForm {
             commune_field: "current_commune",
         }
     }
-    /// The current residence was left as "the permanent address".
-    pub fn current_as_home(&self) -> bool {
+    /// No province, district or commune for the current residence.
+    fn current_locality_empty(&self) -> bool {
         [
             &self.current_province,
             &self.current_district,
@@ -147,6 +147,15 @@ impl ResidentForm {
         ]
         .iter()
         .all(|s| s.trim().is_empty())
+    }
+    /// The current residence was left as "the permanent address": nothing typed for it.
+    pub fn current_as_home(&self) -> bool {
+        self.current_locality_empty() && self.current_address.trim().is_empty()
+    }
+    /// Only a free-text current address (as older clients and registers send it): kept
+    /// as written, with no administrative part.
+    pub fn current_free_text(&self) -> bool {
+        self.current_locality_empty() && !self.current_address.trim().is_empty()
     }
 }
 
@@ -164,7 +173,12 @@ pub fn resolve_locality(
             commune: p.commune,
             unit: Some(p.unit),
         }),
-        Err(_) if a.unlisted => {
+        // "Not in the list" overrides an unknown name, never an ambiguous one: that name
+        // is in the list, twice, and the district says which.
+        Err(
+            crate::divisions::AddressProblem::UnknownProvince { .. }
+            | crate::divisions::AddressProblem::UnknownCommune { .. },
+        ) if a.unlisted => {
             let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
             Ok(Locality {
                 province: clean(a.province),
@@ -206,7 +220,7 @@ pub fn check_addresses(
         ok
     };
     let home_typed = required(&f.home());
-    let current_typed = f.current_as_home() || required(&f.current());
+    let current_typed = f.current_locality_empty() || required(&f.current());
     let mut resolve = |a: &TypedAddress<'_>| match resolve_locality(a, today) {
         Ok(l) => Some(l),
         Err((field, msg)) => {
@@ -219,6 +233,8 @@ pub fn check_addresses(
         None
     } else if f.current_as_home() {
         home.clone()
+    } else if f.current_free_text() {
+        Some(Locality::default())
     } else {
         resolve(&f.current())
     };
@@ -307,6 +323,93 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
     }
 }
 
+/// Residents whose addresses have no administrative unit yet (recorded before addresses
+/// were resolved, or as written): what now resolves gets its unit and canonical names,
+/// in one audited transaction at start-up. Records from before the current residence
+/// had its own fields, with no current address at all, take the permanent one.
+/// Returns how many records changed.
+pub async fn resolve_recorded_addresses(
+    db: &sea_orm::DatabaseConnection,
+    today: NaiveDate,
+) -> AppResult<usize> {
+    use crate::divisions::Divisions;
+    let pending = resident::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(resident::COLUMN.home_unit.is_null())
+                .add(
+                    sea_orm::Condition::all()
+                        .add(resident::COLUMN.current_unit.is_null())
+                        .add(resident::COLUMN.current_commune.eq(""))
+                        .add(resident::COLUMN.current_address.eq("")),
+                ),
+        )
+        .all(db)
+        .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let d = Divisions::shipped();
+    let txn = crate::db::begin_write(db).await?;
+    let mut changed = Vec::new();
+    for r in pending {
+        let mut am = r.clone().into_active_model();
+        let mut touched = false;
+        let (province, district, commune) = if r.home_unit.is_none() {
+            match d.resolve(&r.home_province, &r.home_district, &r.home_commune, today) {
+                Ok(p) => {
+                    am.home_province = Set(p.province.clone());
+                    am.home_district = Set(p.district.clone());
+                    am.home_commune = Set(p.commune.clone());
+                    am.home_unit = Set(Some(p.unit.clone()));
+                    touched = true;
+                    (p.province, p.district, p.commune)
+                }
+                Err(_) => (
+                    r.home_province.clone(),
+                    r.home_district.clone(),
+                    r.home_commune.clone(),
+                ),
+            }
+        } else {
+            (
+                r.home_province.clone(),
+                r.home_district.clone(),
+                r.home_commune.clone(),
+            )
+        };
+        if r.current_commune.is_empty() && r.current_address.is_empty() && r.current_unit.is_none()
+        {
+            am.current_province = Set(province);
+            am.current_district = Set(district);
+            am.current_commune = Set(commune);
+            am.current_unit = Set(match &am.home_unit {
+                sea_orm::ActiveValue::Set(u) | sea_orm::ActiveValue::Unchanged(u) => u.clone(),
+                sea_orm::ActiveValue::NotSet => None,
+            });
+            am.current_address = Set(r.home_address.clone());
+            touched = true;
+        }
+        if touched {
+            am.update(&txn).await?;
+            changed.push(r.code);
+        }
+    }
+    if !changed.is_empty() {
+        audit::record(
+            &txn,
+            &Actor::system("address resolution"),
+            "resident.addresses_resolved",
+            "resident",
+            0,
+            json!({ "count": changed.len(), "residents": changed }),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(changed.len())
+}
+
 pub enum Registered {
     New(resident::Model),
     /// The identity document is already on record: a repeat admission, not a new person.
@@ -353,7 +456,12 @@ pub async fn register<C: ConnectionTrait>(
         home_commune: Set(n.home.commune.clone()),
         home_unit: Set(n.home.unit.clone()),
         home_address: Set(clean(&f.home_address)),
-        current_address: Set(clean(&f.current_address)),
+        // "As the permanent address" copies the street too, so the record reads whole.
+        current_address: Set(if f.current_as_home() {
+            clean(&f.home_address)
+        } else {
+            clean(&f.current_address)
+        }),
         current_province: Set(n.current.province.clone()),
         current_district: Set(n.current.district.clone()),
         current_commune: Set(n.current.commune.clone()),

@@ -34,12 +34,13 @@ pub struct TransferResident {
     pub home_address: String,
     pub current_address: String,
     /// Absent from packages written before the current residence had its own
-    /// province/district/commune: then it is the permanent address.
-    #[serde(default)]
+    /// province/district/commune (then `current_address` is all there is), and left out
+    /// when empty so such a package still reads on a centre not yet upgraded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub current_province: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub current_district: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub current_commune: String,
     pub family_contact: String,
     pub substances: String,
@@ -479,6 +480,42 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_empty_current_locality_is_left_out_of_the_package() {
+        let r = TransferResident {
+            full_name: "A".into(),
+            date_of_birth: d(1990, 1, 1),
+            sex: "male".into(),
+            id_kind: "cccd".into(),
+            id_number: "001090000001".into(),
+            home_province: "Thành phố Hà Nội".into(),
+            home_district: String::new(),
+            home_commune: "Phường Láng".into(),
+            home_address: String::new(),
+            current_address: "Thôn 2".into(),
+            current_province: String::new(),
+            current_district: String::new(),
+            current_commune: String::new(),
+            family_contact: String::new(),
+            substances: String::new(),
+            education: String::new(),
+            occupation: String::new(),
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        // What a centre on the previous release accepts (it denies unknown fields).
+        assert!(json.get("current_province").is_none(), "{json}");
+        let back: TransferResident = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+        let with = TransferResident {
+            current_commune: "Xã Sóc Sơn".into(),
+            ..r
+        };
+        assert_eq!(
+            serde_json::to_value(&with).unwrap()["current_commune"],
+            "Xã Sóc Sơn"
+        );
     }
 
     #[test]

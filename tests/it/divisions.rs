@@ -333,6 +333,7 @@ async fn the_reference_page_and_api() {
     let page = c.get("/divisions").await;
     assert_eq!(page.status, StatusCode::OK);
     // Today's 126 communes with what they were formed from, and the 34 provinces.
+    assert_eq!(page.body.matches("Hình thành từ:").count(), 126);
     assert_eq!(page.body.matches("<tr><th scope=\"row\">").count(), 34);
     page.assert_contains("Phường Hàng Bạc, Quận Hoàn Kiếm");
     page.assert_contains("Tỉnh Hà Giang");
@@ -382,6 +383,7 @@ async fn the_current_residence_is_the_permanent_one_unless_given() {
     )
     .await;
     let r = stored(&app, id).await;
+    assert_eq!(r.current_address, r.home_address, "the street too");
     assert_eq!(
         (r.current_commune.as_str(), r.current_unit.as_deref()),
         (r.home_commune.as_str(), r.home_unit.as_deref())
@@ -531,4 +533,126 @@ async fn the_address_api_has_the_same_rules() {
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["home_commune"], "Phường Ô Chợ Dừa");
     assert_eq!(v["current_commune"], "Phường Ô Chợ Dừa");
+}
+
+#[tokio::test]
+async fn records_from_before_addresses_were_resolved_are_resolved_at_start() {
+    use rehabops::entities::audit_log;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::centre_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).await;
+    let legacy = |code: &str, id_number: &str, district: &str, commune: &str, current: &str| {
+        resident::ActiveModel {
+            code: Set(code.into()),
+            full_name: Set("Hồ Văn Cũ".into()),
+            name_search: Set("ho van cu".into()),
+            date_of_birth: Set(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()),
+            sex: Set("male".into()),
+            id_kind: Set("cccd".into()),
+            id_number: Set(id_number.into()),
+            home_province: Set("Hà Nội".into()),
+            home_district: Set(district.into()),
+            home_commune: Set(commune.into()),
+            home_unit: Set(None),
+            home_address: Set("Số 1".into()),
+            current_address: Set(current.into()),
+            current_province: Set(String::new()),
+            current_district: Set(String::new()),
+            current_commune: Set(String::new()),
+            current_unit: Set(None),
+            family_contact: Set(String::new()),
+            substances: Set(String::new()),
+            education: Set(String::new()),
+            occupation: Set(String::new()),
+            created_at: Set(chrono::Utc::now()),
+            created_by: Set(None),
+            ..Default::default()
+        }
+    };
+    let a = legacy("L-1", "001090000701", "Hoàn Kiếm", "Hàng Bạc", "")
+        .insert(app.db())
+        .await
+        .unwrap();
+    let b = legacy(
+        "L-2",
+        "001090000702",
+        "Đống Đa",
+        "Trung Tự",
+        "Phòng 3, ngõ 5",
+    )
+    .insert(app.db())
+    .await
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let n = rehabops::intake::store::resolve_recorded_addresses(app.db(), today)
+        .await
+        .unwrap();
+    // One record changed; the other has nothing that resolves.
+    assert_eq!(n, 1);
+    let a = stored(&app, a.id).await;
+    assert_eq!(
+        (a.home_commune.as_str(), a.home_district.as_str()),
+        ("Phường Hàng Bạc", "Quận Hoàn Kiếm")
+    );
+    assert!(a.home_unit.is_some());
+    // No current residence recorded: it is the permanent one, street included.
+    assert_eq!(
+        (
+            a.current_commune.as_str(),
+            a.current_address.as_str(),
+            a.current_unit.clone()
+        ),
+        ("Phường Hàng Bạc", "Số 1", a.home_unit.clone())
+    );
+    // A name abolished before the list stays as written; a free-text current address stays.
+    let b = stored(&app, b.id).await;
+    assert_eq!(
+        (b.home_commune.as_str(), b.home_unit.as_deref()),
+        ("Trung Tự", None)
+    );
+    assert_eq!(
+        (b.current_address.as_str(), b.current_commune.as_str()),
+        ("Phòng 3, ngõ 5", "")
+    );
+    assert!(
+        audit_log::Entity::find()
+            .filter(audit_log::COLUMN.action.eq("resident.addresses_resolved"))
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Run again: nothing left to do.
+    assert_eq!(
+        rehabops::intake::store::resolve_recorded_addresses(app.db(), today)
+            .await
+            .unwrap(),
+        0
+    );
+    // The page of the one kept as written says so.
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    c.get(&format!("/residents/{}", b.id))
+        .await
+        .assert_contains("Ghi nguyên văn");
+}
+
+#[tokio::test]
+async fn a_free_text_current_address_from_an_older_client_stays_as_sent() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let r = c
+        .post_json(
+            "/api/v1/residents",
+            serde_json::json!({
+                "full_name": "Trần Văn Cũ", "date_of_birth": "12/03/1990", "sex": "male",
+                "id_kind": "cccd", "id_number": "001090000801",
+                "home_province": "Hà Nội", "home_commune": "Phường Láng",
+                "current_address": "Thôn 2, xã Y, tỉnh W"
+            }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["resident"]["current_address"], "Thôn 2, xã Y, tỉnh W");
+    assert_eq!(v["resident"]["current_commune"], "");
+    assert_eq!(v["resident"]["current_unit"], serde_json::Value::Null);
 }
