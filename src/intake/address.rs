@@ -98,8 +98,6 @@ pub struct Addresses {
     pub current_address: String,
 }
 
-const MAX_TEXT: usize = 500;
-
 /// Checks an address change; pure.
 pub fn validate(f: &AddressForm, today: NaiveDate) -> Result<Addresses, FieldErrors> {
     let mut e = FieldErrors::new();
@@ -107,25 +105,16 @@ pub fn validate(f: &AddressForm, today: NaiveDate) -> Result<Addresses, FieldErr
     if reason.is_empty() {
         e.add("reason", "error.required");
     }
-    for (field, value) in [
-        ("home_province", &f.home_province),
-        ("home_district", &f.home_district),
-        ("home_commune", &f.home_commune),
-        ("home_address", &f.home_address),
-        ("current_province", &f.current_province),
-        ("current_district", &f.current_district),
-        ("current_commune", &f.current_commune),
-        ("current_address", &f.current_address),
-        ("reason", &f.reason),
-    ] {
-        if value.chars().count() > MAX_TEXT {
-            e.add(field, "error.too_long");
-        }
-    }
+    let form = f.as_resident_form();
+    store::check_lengths(
+        &mut e,
+        form.address_fields()
+            .into_iter()
+            .chain([("reason", &f.reason)]),
+    );
     if !e.is_empty() {
         return Err(e);
     }
-    let form = f.as_resident_form();
     let checked = store::check_addresses(&form, today, &mut e);
     match (e.is_empty(), checked) {
         (true, Some((home, current))) => Ok(Addresses {

@@ -138,6 +138,19 @@ impl ResidentForm {
             commune_field: "current_commune",
         }
     }
+    /// The address fields, by name (for length checks).
+    pub fn address_fields(&self) -> [(&'static str, &String); 8] {
+        [
+            ("home_province", &self.home_province),
+            ("home_district", &self.home_district),
+            ("home_commune", &self.home_commune),
+            ("home_address", &self.home_address),
+            ("current_province", &self.current_province),
+            ("current_district", &self.current_district),
+            ("current_commune", &self.current_commune),
+            ("current_address", &self.current_address),
+        ]
+    }
     /// No province, district or commune for the current residence.
     fn current_locality_empty(&self) -> bool {
         [
@@ -243,6 +256,18 @@ pub fn check_addresses(
 
 const MAX_TEXT: usize = 500;
 
+/// Marks every field longer than the free-text limit.
+pub fn check_lengths<'a>(
+    e: &mut FieldErrors,
+    fields: impl IntoIterator<Item = (&'static str, &'a String)>,
+) {
+    for (field, value) in fields {
+        if value.chars().count() > MAX_TEXT {
+            e.add(field, "error.too_long");
+        }
+    }
+}
+
 /// Checks the registration form; pure.
 pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewResident, FieldErrors> {
     let mut e = FieldErrors::new();
@@ -288,24 +313,15 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
             }
         },
     };
-    for (field, value) in [
-        ("home_province", &f.home_province),
-        ("home_district", &f.home_district),
-        ("home_commune", &f.home_commune),
-        ("home_address", &f.home_address),
-        ("current_province", &f.current_province),
-        ("current_district", &f.current_district),
-        ("current_commune", &f.current_commune),
-        ("current_address", &f.current_address),
-        ("family_contact", &f.family_contact),
-        ("substances", &f.substances),
-        ("education", &f.education),
-        ("occupation", &f.occupation),
-    ] {
-        if value.chars().count() > MAX_TEXT {
-            e.add(field, "error.too_long");
-        }
-    }
+    check_lengths(
+        &mut e,
+        f.address_fields().into_iter().chain([
+            ("family_contact", &f.family_contact),
+            ("substances", &f.substances),
+            ("education", &f.education),
+            ("occupation", &f.occupation),
+        ]),
+    );
     let addresses = check_addresses(f, today, &mut e);
     match (e.is_empty(), dob, sex, id_kind, id_number, addresses) {
         (true, Some(dob), Some(sex), Some(id_kind), Some(id_number), Some((home, current))) => {
