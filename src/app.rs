@@ -103,10 +103,13 @@ pub async fn prepare_with(
         None => None,
     };
     if cfg.role == InstanceKind::Centre {
-        let today = cfg.fixed_today.unwrap_or_else(crate::i18n::today_hanoi);
-        intake::store::resolve_recorded_addresses(&conn, today)
-            .await
-            .map_err(|e| anyhow::anyhow!("resolving recorded addresses: {e}"))?;
+        // Housekeeping, not a condition of starting: a failure is logged and retried at
+        // the next start.
+        match intake::store::resolve_recorded_addresses(&conn).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(records = n, "addresses resolved against dated names"),
+            Err(e) => tracing::warn!(error = %e, "could not resolve recorded addresses"),
+        }
     }
     let delivery = match cfg.role {
         InstanceKind::Centre => {

@@ -210,6 +210,15 @@ impl Share {
     }
 }
 
+/// How many of a former unit's people a succession took (the land may differ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum People {
+    All,
+    Some,
+    None,
+}
+
 /// One step of the 2025 arrangement: a former unit went, whole or in part, into a new one.
 #[derive(Clone, Debug, Serialize)]
 pub struct Succession {
@@ -271,6 +280,10 @@ pub enum AddressProblem {
     /// Several units carry the name: the district (or the kind) tells them apart.
     Ambiguous {
         candidates: Vec<String>,
+    },
+    /// Longer than any name: refused before any matching.
+    TooLong {
+        commune: bool,
     },
 }
 
@@ -528,14 +541,10 @@ impl Divisions {
         // suggestions, an edit distance per known name, needlessly slow).
         const LONGEST: usize = 120;
         if province.chars().count() > LONGEST {
-            return Err(AddressProblem::UnknownProvince {
-                suggestions: Vec::new(),
-            });
+            return Err(AddressProblem::TooLong { commune: false });
         }
         if district.chars().count() > LONGEST || commune.chars().count() > LONGEST {
-            return Err(AddressProblem::UnknownCommune {
-                suggestions: Vec::new(),
-            });
+            return Err(AddressProblem::TooLong { commune: true });
         }
         let Some(p) = self.find_province(province, today) else {
             return Err(AddressProblem::UnknownProvince {
@@ -593,12 +602,13 @@ impl Divisions {
                 found = lookup(&fold_plain(commune));
             }
         }
-        if found.len() > 1 {
-            // Typed with its diacritics, "Song Phượng" is not "Song Phương".
-            let typed = exact_name(&strip_prefix(commune));
-            if found.iter().any(|c| exact_name(&c.name) == typed) {
-                found.retain(|c| exact_name(&c.name) == typed);
-            }
+        // Typed with its diacritics, "Song Phượng" is not "Song Phương" and "Trung Tự"
+        // is not "Trung Tú"; typed without any, the folded name decides.
+        let bare = strip_prefix(commune);
+        if !bare.is_ascii() {
+            // With or without its prefix: "Phương Liên - Trung Tự" starts like a kind.
+            let typed = [exact_name(&bare), exact_name(commune)];
+            found.retain(|c| typed.contains(&exact_name(&c.name)));
         }
         let (dkind, dname) = fold_name(district);
         if !dname.is_empty() {
@@ -701,33 +711,45 @@ impl Divisions {
         if c.valid_to.is_none_or(|t| day <= t) {
             return Today::Same(c);
         }
-        // People go where the resolution sends the population: to the unit that took
-        // all of it, else to every unit that took some (land-only shares took nobody).
-        let next: Vec<&Succession> = self
-            .successions
-            .iter()
-            .filter(|s| s.from == c.key)
+        let units: Vec<&Commune> = self
+            .people_went_to(&c.key)
+            .into_iter()
+            .filter_map(|k| self.commune(k))
             .collect();
-        let everyone: Vec<&Succession> = next
+        match units.as_slice() {
+            [u] => Today::Whole(u),
+            _ => Today::Split(units),
+        }
+    }
+
+    /// Where a former unit's people went: the unit that took all of them, else every
+    /// unit that took some (land-only shares took nobody). Keys, in clause order.
+    pub fn people_went_to(&self, from: &str) -> Vec<&str> {
+        let next: Vec<&Succession> = self.successions.iter().filter(|s| s.from == from).collect();
+        let everyone: Vec<&str> = next
             .iter()
-            .copied()
             .filter(|s| s.share.takes_everyone())
+            .map(|s| s.to.as_str())
             .collect();
-        let with_people: Vec<&Succession> = if everyone.is_empty() {
-            next.into_iter()
+        let mut keys = if everyone.is_empty() {
+            next.iter()
                 .filter(|s| s.share.carries_people())
+                .map(|s| s.to.as_str())
                 .collect()
         } else {
             everyone
         };
-        let mut units: Vec<&Commune> = with_people
-            .iter()
-            .filter_map(|s| self.commune(&s.to))
-            .collect();
-        units.dedup_by(|a, b| a.key == b.key);
-        match units.as_slice() {
-            [u] => Today::Whole(u),
-            _ => Today::Split(units),
+        keys.dedup();
+        keys
+    }
+
+    /// How many of a former unit's people one succession took.
+    pub fn people_in(&self, s: &Succession) -> People {
+        let went = self.people_went_to(&s.from);
+        match (went.contains(&s.to.as_str()), went.len()) {
+            (false, _) => People::None,
+            (true, 1) => People::All,
+            (true, _) => People::Some,
         }
     }
 

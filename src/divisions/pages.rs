@@ -48,7 +48,10 @@ pub struct UnitRow {
 pub struct Related {
     pub key: String,
     pub name: String,
+    /// The resolution's wording.
     pub share: super::Share,
+    /// How many of the former unit's people went this way.
+    pub people: super::People,
     /// Clause of NQ 1656/NQ-UBTVQH15 Art. 1.
     pub clause: u16,
 }
@@ -63,6 +66,7 @@ fn row(d: &Divisions, c: &Commune) -> UnitRow {
                     key: u.key.clone(),
                     name: u.full_name(),
                     share: s.share,
+                    people: d.people_in(s),
                     clause: s.clause,
                 })
             })
@@ -74,6 +78,7 @@ fn row(d: &Divisions, c: &Commune) -> UnitRow {
                 key: u.key.clone(),
                 name: u.label(),
                 share: s.share,
+                people: d.people_in(s),
                 clause: s.clause,
             })
             .collect()
@@ -128,13 +133,15 @@ impl DivisionsPage {
     fn day(&self, d: &NaiveDate) -> String {
         format_date(*d)
     }
-    fn share_key(&self, share: &super::Share) -> Option<&'static str> {
-        use super::Share;
-        match share {
-            Share::Whole => None,
-            Share::Population => Some("divisions.share_population"),
-            Share::Part | Share::Remainder => Some("divisions.part"),
-            Share::Area => Some("divisions.share_area"),
+    /// What to say of one succession: nothing when all of it went, else how many of
+    /// its people did.
+    fn share_key(&self, x: &Related) -> Option<&'static str> {
+        use super::{People, Share};
+        match (x.people, x.share) {
+            (People::All, Share::Whole) => None,
+            (People::All, _) => Some("divisions.share_population"),
+            (People::Some, _) => Some("divisions.part"),
+            (People::None, _) => Some("divisions.share_area"),
         }
     }
     fn in_force(&self, r: &UnitRow) -> bool {
@@ -270,6 +277,10 @@ pub fn problem_message(p: &AddressProblem) -> (&'static str, Msg) {
         AddressProblem::Ambiguous { candidates } => (
             "commune",
             Msg::new("divisions.error.ambiguous").arg("names", list(candidates)),
+        ),
+        AddressProblem::TooLong { commune } => (
+            if *commune { "commune" } else { "province" },
+            Msg::new("error.too_long"),
         ),
     }
 }

@@ -115,22 +115,46 @@ fn successions_are_what_resolution_1656_says() {
             s.clause,
             from.label()
         );
-        // The clause uses the words of the share recorded.
-        let words = match s.share {
-            Share::Whole => "toàn bộ diện tích tự nhiên, quy mô dân số",
-            Share::Population => "toàn bộ quy mô dân số",
-            Share::Part => "một phần diện tích tự nhiên, quy mô dân số",
-            Share::Remainder => "phần còn lại của",
-            Share::Area => "một phần diện tích tự nhiên của",
-        };
+        // The share recorded is the one whose words come last before the name in the
+        // clause (at one of the places the clause names it).
+        let padded = format!(" {clause} ");
+        let name = format!(" {} ", exact_name(&from.name));
+        let markers = [
+            (
+                Share::Whole,
+                "toàn bộ diện tích tự nhiên, quy mô dân số của",
+            ),
+            (
+                Share::Population,
+                "một phần diện tích tự nhiên, toàn bộ quy mô dân số của",
+            ),
+            (
+                Share::Part,
+                "một phần diện tích tự nhiên, quy mô dân số của",
+            ),
+            (Share::Area, "một phần diện tích tự nhiên của"),
+            (Share::Remainder, "phần còn lại của"),
+        ]
+        .map(|(share, words)| (share, format!(" {} ", exact_name(words))));
+        let shares_named: Vec<Share> = padded
+            .match_indices(&name)
+            .filter_map(|(at, _)| {
+                markers
+                    .iter()
+                    .filter_map(|(share, words)| {
+                        padded[..at].rfind(words.as_str()).map(|p| (p, *share))
+                    })
+                    .max_by_key(|(p, _)| *p)
+                    .map(|(_, share)| share)
+            })
+            .collect();
         assert!(
-            text.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .contains(words),
-            "clause {} has no {words:?} for {}",
+            shares_named.contains(&s.share),
+            "clause {}: {} is {:?} there, recorded {:?}",
             s.clause,
-            from.label()
+            from.label(),
+            shares_named,
+            s.share
         );
         // A name two former units shared is told apart by its district in the text.
         let namesakes = x
@@ -382,14 +406,20 @@ fn people_follow_the_population_not_the_land() {
 
 #[test]
 fn the_commune_field_may_carry_the_district_and_province() {
-    // A suggestion picked while the district field still holds a value.
+    // A suggestion picked while the district field still holds another value: the
+    // district written with the commune wins.
     let p = resolve(
         "Hà Nội",
-        "Quận Hoàn Kiếm",
+        "Quận Ba Đình",
         "Phường Hàng Bông (Quận Hoàn Kiếm)",
     )
     .unwrap();
-    assert_eq!(p.commune, "Phường Hàng Bông");
+    assert_eq!(
+        (p.commune.as_str(), p.district.as_str()),
+        ("Phường Hàng Bông", "Quận Hoàn Kiếm")
+    );
+    let p = resolve("Hà Nội", "Quận Ba Đình", "Phường Hàng Bông, Quận Hoàn Kiếm").unwrap();
+    assert_eq!(p.district, "Quận Hoàn Kiếm");
     // A new-style address written out in full.
     let p = resolve("Hà Nội", "", "Phường Hoàn Kiếm, Thành phố Hà Nội").unwrap();
     assert_eq!(
@@ -412,12 +442,19 @@ fn old_province_names_and_overlong_input() {
     let long = "a".repeat(10_000);
     assert_eq!(
         resolve("Hà Nội", "", &long),
-        Err(AddressProblem::UnknownCommune {
-            suggestions: Vec::new()
-        })
+        Err(AddressProblem::TooLong { commune: true })
     );
-    assert!(matches!(
+    assert_eq!(
+        resolve("Hà Nội", &long, "Hàng Bạc"),
+        Err(AddressProblem::TooLong { commune: true })
+    );
+    assert_eq!(
         resolve(&long, "", "x"),
-        Err(AddressProblem::UnknownProvince { .. })
+        Err(AddressProblem::TooLong { commune: false })
+    );
+    // 120 characters is still a name to look up.
+    assert!(matches!(
+        resolve("Hà Nội", "", &"b".repeat(120)),
+        Err(AddressProblem::UnknownCommune { .. })
     ));
 }

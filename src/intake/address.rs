@@ -39,8 +39,17 @@ pub struct AddressForm {
 }
 
 impl AddressForm {
-    /// The form as the resident's record has it now.
+    /// The form as the resident's record has it now. A former commune carries its
+    /// district in the commune field, as the suggestions list writes it, so picking
+    /// today's name in its place leaves no stale district behind.
     pub fn of(r: &resident::Model) -> AddressForm {
+        let with_district = |commune: &str, district: &str| {
+            if district.is_empty() {
+                commune.to_owned()
+            } else {
+                format!("{commune} ({district})")
+            }
+        };
         let same = r.current_province == r.home_province
             && r.current_district == r.home_district
             && r.current_commune == r.home_commune
@@ -50,15 +59,15 @@ impl AddressForm {
         } else {
             (
                 r.current_province.clone(),
-                r.current_district.clone(),
-                r.current_commune.clone(),
+                String::new(),
+                with_district(&r.current_commune, &r.current_district),
                 r.current_address.clone(),
             )
         };
         AddressForm {
             home_province: r.home_province.clone(),
-            home_district: r.home_district.clone(),
-            home_commune: r.home_commune.clone(),
+            home_district: String::new(),
+            home_commune: with_district(&r.home_commune, &r.home_district),
             // Never ticked in advance: a name kept as written is confirmed again, so a
             // typo cannot slip through on a later change.
             home_unlisted: false,
@@ -286,5 +295,27 @@ mod tests {
         f.current_commune = "Không Có".into();
         let e = validate(&f, today()).unwrap_err();
         assert!(e.has("current_commune") && !e.has("home_commune"));
+    }
+
+    #[test]
+    fn as_written_covers_unknown_names_for_the_clerk_and_anything_for_other_records() {
+        let typed = |unlisted: bool, keep_any: bool, commune: &'static str| store::TypedAddress {
+            province: "Hà Nội",
+            district: "",
+            commune,
+            unlisted,
+            keep_any,
+            province_field: "home_province",
+            commune_field: "home_commune",
+        };
+        // Unknown: the clerk may keep it.
+        assert!(store::resolve_locality(&typed(false, false, "Trung Tự"), today()).is_err());
+        let kept = store::resolve_locality(&typed(true, false, "Trung Tự"), today()).unwrap();
+        assert_eq!((kept.commune.as_str(), kept.unit), ("Trung Tự", None));
+        // Ambiguous ("song phuong" is two communes): the clerk must say which...
+        assert!(store::resolve_locality(&typed(true, false, "song phuong"), today()).is_err());
+        // ...while a transferred or imported record is kept as it came.
+        let kept = store::resolve_locality(&typed(false, true, "song phuong"), today()).unwrap();
+        assert_eq!(kept.unit, None);
     }
 }

@@ -172,7 +172,7 @@ pub async fn record<C: ConnectionTrait>(
                     home_province: p.home_province.clone(),
                     home_commune: p.home_commune.clone(),
                     // Transcribed from the police slip: kept as written when unknown.
-                    home_unlisted: true,
+                    keep_as_written: true,
                     ..Default::default()
                 };
                 let person = match store::register(conn, actor, centre_code, &rf, today).await {

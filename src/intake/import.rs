@@ -153,8 +153,7 @@ pub fn rows_from_table(
         };
         // A register kept for years carries names the reference data may not have
         // (renamed before 2025): they are imported as written, and resolved when known.
-        row.resident.home_unlisted = true;
-        row.resident.current_unlisted = true;
+        row.resident.keep_as_written = true;
         for (i, cell) in cells.into_iter().enumerate() {
             let Some(Some(col)) = cols.get(i) else {
                 continue;

@@ -79,6 +79,10 @@ pub struct ResidentForm {
     pub current_unlisted: bool,
     /// Street, village or hamlet of the current residence.
     pub current_address: String,
+    /// Set by paths that carry another party's record (import, transfer, police slip):
+    /// any name that does not resolve, even an ambiguous one, is kept as written.
+    #[serde(skip)]
+    pub keep_as_written: bool,
     pub family_contact: String,
     pub substances: String,
     pub education: String,
@@ -113,6 +117,7 @@ pub struct TypedAddress<'a> {
     pub district: &'a str,
     pub commune: &'a str,
     pub unlisted: bool,
+    pub keep_any: bool,
     pub province_field: &'static str,
     pub commune_field: &'static str,
 }
@@ -124,6 +129,7 @@ impl ResidentForm {
             district: &self.home_district,
             commune: &self.home_commune,
             unlisted: self.home_unlisted,
+            keep_any: self.keep_as_written,
             province_field: "home_province",
             commune_field: "home_commune",
         }
@@ -134,6 +140,7 @@ impl ResidentForm {
             district: &self.current_district,
             commune: &self.current_commune,
             unlisted: self.current_unlisted,
+            keep_any: self.keep_as_written,
             province_field: "current_province",
             commune_field: "current_commune",
         }
@@ -178,6 +185,7 @@ pub fn resolve_locality(
     a: &TypedAddress<'_>,
     today: NaiveDate,
 ) -> Result<Locality, (&'static str, crate::error::Msg)> {
+    use crate::divisions::AddressProblem;
     use crate::divisions::{Divisions, pages::problem_message};
     match Divisions::shipped().resolve(a.province, a.district, a.commune, today) {
         Ok(p) => Ok(Locality {
@@ -187,11 +195,17 @@ pub fn resolve_locality(
             unit: Some(p.unit),
         }),
         // "Not in the list" overrides an unknown name, never an ambiguous one: that name
-        // is in the list, twice, and the district says which.
-        Err(
-            crate::divisions::AddressProblem::UnknownProvince { .. }
-            | crate::divisions::AddressProblem::UnknownCommune { .. },
-        ) if a.unlisted => {
+        // is in the list, twice, and the district says which. Another party's record
+        // is kept as it came.
+        Err(problem)
+            if a.keep_any
+                || (a.unlisted
+                    && matches!(
+                        problem,
+                        AddressProblem::UnknownProvince { .. }
+                            | AddressProblem::UnknownCommune { .. }
+                    )) =>
+        {
             let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
             Ok(Locality {
                 province: clean(a.province),
@@ -340,74 +354,91 @@ pub fn validate_resident(f: &ResidentForm, today: NaiveDate) -> Result<NewReside
 }
 
 /// Residents whose addresses have no administrative unit yet (recorded before addresses
-/// were resolved, or as written): what now resolves gets its unit and canonical names,
-/// in one audited transaction at start-up. Records from before the current residence
-/// had its own fields, with no current address at all, take the permanent one.
-/// Returns how many records changed.
-pub async fn resolve_recorded_addresses(
-    db: &sea_orm::DatabaseConnection,
-    today: NaiveDate,
-) -> AppResult<usize> {
+/// were resolved, or as written): what resolves now gets its unit and canonical names,
+/// with the names in force on the day the record was made. Records from before the
+/// current residence had its own fields, with no current address at all, take the
+/// permanent one. One audited transaction; a row changed meanwhile is left alone (each
+/// update is conditional on what was read). Returns how many records changed.
+pub async fn resolve_recorded_addresses(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
     use crate::divisions::Divisions;
+    use sea_orm::sea_query::Expr;
+    let d = Divisions::shipped();
+    let txn = crate::db::begin_write(db).await?;
+    let no_current = || {
+        sea_orm::Condition::all()
+            .add(resident::COLUMN.current_unit.is_null())
+            .add(resident::COLUMN.current_commune.eq(""))
+            .add(resident::COLUMN.current_address.eq(""))
+    };
     let pending = resident::Entity::find()
         .filter(
             sea_orm::Condition::any()
                 .add(resident::COLUMN.home_unit.is_null())
-                .add(
-                    sea_orm::Condition::all()
-                        .add(resident::COLUMN.current_unit.is_null())
-                        .add(resident::COLUMN.current_commune.eq(""))
-                        .add(resident::COLUMN.current_address.eq("")),
-                ),
+                .add(no_current()),
         )
-        .all(db)
+        .all(&txn)
         .await?;
-    if pending.is_empty() {
-        return Ok(0);
-    }
-    let d = Divisions::shipped();
-    let txn = crate::db::begin_write(db).await?;
     let mut changed = Vec::new();
     for r in pending {
-        let mut am = r.clone().into_active_model();
-        let mut touched = false;
-        let (province, district, commune) = if r.home_unit.is_none() {
-            match d.resolve(&r.home_province, &r.home_district, &r.home_commune, today) {
-                Ok(p) => {
-                    am.home_province = Set(p.province.clone());
-                    am.home_district = Set(p.district.clone());
-                    am.home_commune = Set(p.commune.clone());
-                    am.home_unit = Set(Some(p.unit.clone()));
-                    touched = true;
-                    (p.province, p.district, p.commune)
-                }
-                Err(_) => (
-                    r.home_province.clone(),
-                    r.home_district.clone(),
-                    r.home_commune.clone(),
-                ),
-            }
+        let on = r.created_at.date_naive();
+        let resolved = if r.home_unit.is_none() {
+            d.resolve(&r.home_province, &r.home_district, &r.home_commune, on)
+                .ok()
         } else {
-            (
+            None
+        };
+        let (province, district, commune, unit) = match &resolved {
+            Some(p) => (
+                p.province.clone(),
+                p.district.clone(),
+                p.commune.clone(),
+                Some(p.unit.clone()),
+            ),
+            None => (
                 r.home_province.clone(),
                 r.home_district.clone(),
                 r.home_commune.clone(),
-            )
+                r.home_unit.clone(),
+            ),
         };
-        if r.current_commune.is_empty() && r.current_address.is_empty() && r.current_unit.is_none()
-        {
-            am.current_province = Set(province);
-            am.current_district = Set(district);
-            am.current_commune = Set(commune);
-            am.current_unit = Set(match &am.home_unit {
-                sea_orm::ActiveValue::Set(u) | sea_orm::ActiveValue::Unchanged(u) => u.clone(),
-                sea_orm::ActiveValue::NotSet => None,
-            });
-            am.current_address = Set(r.home_address.clone());
-            touched = true;
+        let copy_current = r.current_commune.is_empty()
+            && r.current_address.is_empty()
+            && r.current_unit.is_none();
+        if resolved.is_none() && !copy_current {
+            continue;
         }
-        if touched {
-            am.update(&txn).await?;
+        let mut update = resident::Entity::update_many()
+            .col_expr(
+                resident::Column::HomeProvince,
+                Expr::value(province.clone()),
+            )
+            .col_expr(
+                resident::Column::HomeDistrict,
+                Expr::value(district.clone()),
+            )
+            .col_expr(resident::Column::HomeCommune, Expr::value(commune.clone()))
+            .col_expr(resident::Column::HomeUnit, Expr::value(unit.clone()))
+            .filter(resident::COLUMN.id.eq(r.id))
+            .filter(resident::COLUMN.home_province.eq(r.home_province.clone()))
+            .filter(resident::COLUMN.home_district.eq(r.home_district.clone()))
+            .filter(resident::COLUMN.home_commune.eq(r.home_commune.clone()));
+        update = match &r.home_unit {
+            Some(u) => update.filter(resident::COLUMN.home_unit.eq(u.clone())),
+            None => update.filter(resident::COLUMN.home_unit.is_null()),
+        };
+        if copy_current {
+            update = update
+                .col_expr(resident::Column::CurrentProvince, Expr::value(province))
+                .col_expr(resident::Column::CurrentDistrict, Expr::value(district))
+                .col_expr(resident::Column::CurrentCommune, Expr::value(commune))
+                .col_expr(resident::Column::CurrentUnit, Expr::value(unit))
+                .col_expr(
+                    resident::Column::CurrentAddress,
+                    Expr::value(r.home_address.clone()),
+                )
+                .filter(no_current());
+        }
+        if update.exec(&txn).await?.rows_affected == 1 {
             changed.push(r.code);
         }
     }
