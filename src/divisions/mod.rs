@@ -240,6 +240,9 @@ pub struct Commune {
     pub district: Option<District>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
+    /// The name folded for matching ([`fold_plain`]), computed once.
+    #[serde(skip)]
+    pub folded: String,
 }
 
 impl Commune {
@@ -405,6 +408,7 @@ impl Divisions {
                 None => format!("{HANOI}.{}", r.code),
             };
             units.push(Commune {
+                folded: fold_plain(&r.name),
                 key,
                 province_code: HANOI.into(),
                 code: r.code,
@@ -454,7 +458,7 @@ impl Divisions {
                 return Err(format!("commune {} twice", c.key));
             }
             d.communes_by_name
-                .entry(fold_plain(&c.name))
+                .entry(c.folded.clone())
                 .or_default()
                 .push(i);
         }
@@ -676,9 +680,8 @@ impl Divisions {
             .communes
             .iter()
             .filter_map(|c| {
-                let n = fold_plain(&c.name);
-                let d = strsim::levenshtein(&n, name);
-                let close = d <= 2 || (name.len() >= 4 && n.contains(name));
+                let d = strsim::levenshtein(&c.folded, name);
+                let close = d <= 2 || (name.len() >= 4 && c.folded.contains(name));
                 close.then_some((d, c))
             })
             .collect();
@@ -762,20 +765,8 @@ impl Divisions {
             .collect()
     }
 
-    /// Where a record's home unit key belongs on `day`: the unit key and its name, or
-    /// None when it was split (the street address decides) or is not in the data.
-    pub fn group_on(&self, unit: &str, day: NaiveDate) -> Option<(String, String)> {
-        if let Some(c) = self.commune(unit) {
-            return match self.today(c, day) {
-                Today::Same(u) | Today::Whole(u) => Some((u.key.clone(), u.full_name())),
-                Today::Split(_) => None,
-            };
-        }
-        let p = self.province(unit)?;
-        let now = self.province_on(p, day);
-        Some((now.key.clone(), now.full_name()))
-    }
-
+    /// Where a recorded unit stands on `day`: still in force, wholly in another unit,
+    /// split among several, or not in the data (recorded as written).
     pub fn standing(&self, unit: Option<&str>, day: NaiveDate) -> Standing {
         let Some(unit) = unit else {
             return Standing::AsWritten;

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{AddressProblem, Commune, Divisions, Today};
+use super::{AddressProblem, Commune, Divisions, Standing};
 use crate::auth::{Access, Routes};
 use crate::error::{AppError, AppResult, FieldErrors, Msg};
 use crate::i18n::{fold_for_search, format_date};
@@ -103,14 +103,14 @@ pub fn search(d: &Divisions, q: &str, today: NaiveDate) -> Vec<UnitRow> {
             if q.is_empty() {
                 c.in_force_on(today)
             } else {
-                super::fold_plain(&c.name).contains(&q)
+                c.folded.contains(&q)
                     || c.district
                         .as_ref()
                         .is_some_and(|x| fold_for_search(&x.name).contains(&q))
             }
         })
         .collect();
-    hits.sort_by_key(|c| (!c.in_force_on(today), fold_for_search(&c.label())));
+    hits.sort_by_cached_key(|c| (!c.in_force_on(today), fold_for_search(&c.label())));
     hits.into_iter().map(|c| row(d, c)).collect()
 }
 
@@ -237,15 +237,14 @@ pub async fn api_resolve(
             e.add(field, msg);
             AppError::Invalid(e)
         })?;
-    let now = match d.commune(&place.unit) {
-        Some(c) => match d.today(c, today) {
-            Today::Same(u) | Today::Whole(u) => vec![u.full_name()],
-            Today::Split(us) => us.iter().map(|u| u.full_name()).collect(),
-        },
-        None => d
-            .group_on(&place.unit, today)
-            .map(|g| vec![g.1])
-            .unwrap_or_default(),
+    let now = match d.standing(Some(&place.unit), today) {
+        Standing::Became(n) => vec![n],
+        Standing::Split(names) => names,
+        // In force: the commune itself in Hà Nội, the province elsewhere.
+        Standing::InForce | Standing::AsWritten if d.commune(&place.unit).is_some() => {
+            vec![place.commune.clone()]
+        }
+        Standing::InForce | Standing::AsWritten => vec![place.province.clone()],
     };
     Ok(axum::Json(Resolved {
         unit: place.unit,

@@ -206,8 +206,8 @@ fn a_former_ward_resolves_and_says_where_it_is_today() {
     // Before the reform it was itself.
     assert!(matches!(data().today(c, d(2025, 6, 30)), Today::Same(_)));
     assert_eq!(
-        data().group_on(&p.unit, today()).map(|g| g.1),
-        Some("Phường Hoàn Kiếm".into())
+        data().standing(Some(&p.unit), today()),
+        Standing::Became("Phường Hoàn Kiếm".into())
     );
 }
 
@@ -220,7 +220,10 @@ fn a_split_ward_names_every_unit_it_went_into() {
     };
     let names: Vec<String> = units.iter().map(|u| u.full_name()).collect();
     assert_eq!(names, ["Phường Hoàn Kiếm", "Phường Cửa Nam"]);
-    assert_eq!(data().group_on(&p.unit, today()), None);
+    assert!(matches!(
+        data().standing(Some(&p.unit), today()),
+        Standing::Split(_)
+    ));
 }
 
 #[test]
@@ -311,13 +314,19 @@ fn outside_ha_noi_the_province_is_resolved_and_the_rest_kept() {
     assert_eq!(p.commune, "Xã Lũng Cú");
     assert_eq!(p.unit, "02@20250630");
     // Hà Giang went into Tuyên Quang.
+    let ha_giang = data().province(&p.unit).unwrap();
+    assert_eq!(data().province_on(ha_giang, today()).key, "08");
     assert_eq!(
-        data().group_on(&p.unit, today()),
-        Some(("08".into(), "Tỉnh Tuyên Quang".into()))
+        data().standing(Some(&p.unit), today()),
+        Standing::Became("Tỉnh Tuyên Quang".into())
     );
     assert_eq!(
-        data().group_on(&p.unit, d(2025, 6, 1)),
-        Some(("02@20250630".into(), "Tỉnh Hà Giang".into()))
+        data().province_on(ha_giang, d(2025, 6, 1)).key,
+        "02@20250630"
+    );
+    assert_eq!(
+        data().standing(Some(&p.unit), d(2025, 6, 1)),
+        Standing::InForce
     );
     // A name shared by a former and a current province means the current one: An Giang
     // is 91 since 01/07/2025 (the code Kiên Giang had).

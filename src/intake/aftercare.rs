@@ -50,7 +50,7 @@ pub struct CommuneGroup {
 /// The group a resident's hand-off belongs to on `day`: a former Hà Nội commune goes
 /// to the commune it became, so each commune police gets one list.
 fn group_of(r: &resident::Model, day: NaiveDate) -> (String, Vec<String>) {
-    use crate::divisions::{Divisions, Standing, Today};
+    use crate::divisions::{Divisions, Standing};
     let join = |parts: &[&str]| {
         parts
             .iter()
@@ -61,16 +61,16 @@ fn group_of(r: &resident::Model, day: NaiveDate) -> (String, Vec<String>) {
     };
     let written = join(&[&r.home_commune, &r.home_district, &r.home_province]);
     let d = Divisions::shipped();
-    if let Some(c) = r.home_unit.as_deref().and_then(|u| d.commune(u)) {
-        return match d.today(c, day) {
-            Today::Same(_) => (written, Vec::new()),
-            Today::Whole(u) => (join(&[&u.full_name(), &r.home_province]), Vec::new()),
-            Today::Split(us) => (written, us.iter().map(|u| u.full_name()).collect()),
-        };
-    }
-    match d.standing(r.home_unit.as_deref(), day) {
-        Standing::Became(p) => (written, vec![p]),
-        _ => (written, Vec::new()),
+    let unit = r.home_unit.as_deref();
+    match d.standing(unit, day) {
+        // A former Hà Nội commune now wholly in one: that commune's police get the list.
+        Standing::Became(now) if unit.is_some_and(|u| d.commune(u).is_some()) => {
+            (join(&[&now, &r.home_province]), Vec::new())
+        }
+        // A merged province, or a split commune: the name as recorded, with today's.
+        Standing::Became(now) => (written, vec![now]),
+        Standing::Split(now) => (written, now),
+        Standing::InForce | Standing::AsWritten => (written, Vec::new()),
     }
 }
 

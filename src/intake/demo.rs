@@ -151,6 +151,7 @@ pub async fn seed<C: ConnectionTrait>(
             (i + 1) * 7 % 1_000_000
         );
         let (province, district, commune, unit) = home(&mut rng);
+        let street = format!("Thôn {}", 1 + rng.below(12));
         let r = resident::ActiveModel {
             code: Set(format!("{centre_code}-{:06}", i + 1)),
             full_name: Set(name.clone()),
@@ -168,8 +169,8 @@ pub async fn seed<C: ConnectionTrait>(
             home_district: Set(district.clone()),
             home_commune: Set(commune),
             home_unit: Set(unit),
-            home_address: Set(format!("Thôn {}", 1 + rng.below(12))),
-            current_address: Set(String::new()),
+            home_address: Set(street.clone()),
+            current_address: Set(street),
             family_contact: Set(format!("Gia đình: 09{:08}", rng.below(100_000_000))),
             substances: Set(rng.pick(SUBSTANCES).into()),
             education: Set(format!("{}/12", 5 + rng.below(8))),
@@ -447,6 +448,7 @@ async fn seed_former<C: ConnectionTrait>(
         let serial = first_index + k + 1;
         let century = if dob.year() >= 2000 { 2 } else { 0 };
         let (province, district, commune, unit) = home(rng);
+        let street = format!("Thôn {}", 1 + rng.below(12));
         let r = resident::ActiveModel {
             // Provisional: the code is the record number, known after the insert (as
             // registration does), so later registrations never collide with it.
@@ -471,8 +473,8 @@ async fn seed_former<C: ConnectionTrait>(
             home_district: Set(district.clone()),
             home_commune: Set(commune),
             home_unit: Set(unit),
-            home_address: Set(format!("Thôn {}", 1 + rng.below(12))),
-            current_address: Set(String::new()),
+            home_address: Set(street.clone()),
+            current_address: Set(street),
             family_contact: Set(String::new()),
             substances: Set(rng.pick(SUBSTANCES).into()),
             education: Set(String::new()),

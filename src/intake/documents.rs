@@ -64,12 +64,11 @@ fn person_fields(doc: &mut Doc, cat: &Catalog, r: &resident::Model, as_of: Naive
     .collect::<Vec<_>>()
     .join(", ");
     doc.field(cat.t("residents.home_address"), &home);
-    use crate::divisions::{Divisions, Standing};
-    let now = match Divisions::shipped().standing(r.home_unit.as_deref(), as_of) {
-        Standing::Became(n) => Some(cat.t1("residents.home_now", "name", &n)),
-        Standing::Split(v) => Some(cat.t1("residents.home_now_split", "names", v.join("; "))),
-        Standing::InForce | Standing::AsWritten => None,
-    };
+    // A legal record says where a name lies now, not that it was kept as written.
+    let now = r
+        .home_unit
+        .as_deref()
+        .and_then(|u| super::pages::address_note(cat, Some(u), as_of));
     if let Some(now) = now {
         doc.field("", &format!("({now})"));
     }
