@@ -1,8 +1,9 @@
 //! The audit log, read-only, filtered and paged.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{Duration, NaiveTime};
 use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;

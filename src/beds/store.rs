@@ -43,6 +43,18 @@ pub async fn structure<C: ConnectionTrait>(conn: &C) -> AppResult<Structure> {
     })
 }
 
+/// Names of the centre's active zones, in code order (filters and choices).
+pub async fn zone_names<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<String>> {
+    Ok(zone::Entity::find()
+        .filter(zone::COLUMN.active.eq(true))
+        .order_by_asc(zone::COLUMN.code)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|z| z.name)
+        .collect())
+}
+
 pub async fn open_assignments<C: ConnectionTrait>(
     conn: &C,
 ) -> AppResult<Vec<bed_assignment::Model>> {

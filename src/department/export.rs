@@ -1,7 +1,8 @@
 //! Raw summaries as CSV for the department's own analysis (authorised users only: small
 //! cells are kept; public exports, still to come, suppress counts of 1–4).
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;

@@ -1,9 +1,10 @@
 //! Consolidated monthly, quarterly and annual reports: on screen, as PDF (Vietnamese
 //! or English, as the user reads) and XLSX; the public variants hide small cells.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};

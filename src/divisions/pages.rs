@@ -1,9 +1,10 @@
 //! The reference page (`/divisions`) and its JSON twin: which names were in force when,
 //! and what a former unit belongs to today. Reference data, no personal data.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

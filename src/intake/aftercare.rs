@@ -2,9 +2,10 @@
 //! completing their course, grouped by home commune, with the after-care duration, for
 //! the commune police. Printable page and CSV.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::{Datelike, NaiveDate};

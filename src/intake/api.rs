@@ -1,15 +1,14 @@
 //! Intake JSON API: the same operations, permissions and validation as the pages.
 
-use axum::extract::{Path, Query, State};
+use crate::web::Query;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::pages::known_centres;
-use super::store::{
-    self, AdmissionForm, EventForm, Registered, ReleaseForm, ResidentForm, ResidentQuery,
-    ResidentRow,
-};
+use super::search::{self, ResidentQuery, ResidentRow};
+use super::store::{self, AdmissionForm, EventForm, Registered, ReleaseForm, ResidentForm};
 use crate::auth::{Access, Permission, Routes};
 use crate::db;
 use crate::entities::{admission, admission_event, resident};
@@ -92,17 +91,19 @@ pub struct ResidentPage {
 
 /// Residents (current by default; `all=true` for everyone), searched and paged.
 #[utoipa::path(get, path = "/api/v1/residents", tag = "intake", params(ResidentQuery),
-    responses((status = 200, body = ResidentPage), (status = 401), (status = 403)),
+    responses((status = 200, body = ResidentPage, description = "The page asked for; empty past the last page"),
+        (status = 400, description = "A filter or the page number does not fit (page 0, or above 1,000,000)"),
+        (status = 401, description = "Not signed in"), (status = 403, description = "Role not allowed")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     Query(q): Query<ResidentQuery>,
 ) -> AppResult<axum::Json<ResidentPage>> {
-    let (items, total) = store::search(&st.db, &q, st.today()).await?;
+    let (items, total) = search::search(&st.db, &q, st.today()).await?;
     Ok(axum::Json(ResidentPage {
         total,
-        page: q.page.unwrap_or(1).max(1),
-        page_size: store::PAGE_SIZE,
+        page: q.page()?,
+        page_size: search::PAGE_SIZE,
         items,
     }))
 }

@@ -1,9 +1,10 @@
 //! Handover slip pages: the list, the entry form (several people on one slip, without
 //! JavaScript: the form has as many lines as asked for), the slip and its PDF.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -16,6 +16,7 @@ pub mod pages;
 pub mod photo;
 pub mod reductions;
 pub mod rules;
+pub mod search;
 pub mod store;
 pub mod transfer;
 pub mod transfer_pages;

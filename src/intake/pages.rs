@@ -1,18 +1,17 @@
 //! Intake pages. Handlers parse, call the store, and render.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::rules::{self, AdmissionType, EventKind, IdKind, Presence, ReleaseReason, Sex};
-use super::store::{
-    self, AdmissionForm, EventForm, Registered, ReleaseForm, ResidentForm, ResidentQuery,
-    ResidentRow,
-};
+use super::search::{self, ResidentQuery, ResidentRow};
+use super::store::{self, AdmissionForm, EventForm, Registered, ReleaseForm, ResidentForm};
 use crate::auth::{Permission, role_has};
 use crate::db;
 use crate::entities::{admission, admission_event, centre, resident};
@@ -57,6 +56,8 @@ pub struct ListPage {
     pub page: u64,
     pub pages: u64,
     pub types: Vec<Choice>,
+    /// Zone names for the zone filter.
+    pub zones: Vec<String>,
     pub can_manage: bool,
     pub prev_query: Option<String>,
     pub next_query: Option<String>,
@@ -75,9 +76,10 @@ impl ListPage {
     }
 }
 
-fn page_link(q: &ResidentQuery, page: u64) -> Option<String> {
+fn page_link(q: &ResidentQuery, page: u64) -> String {
     let due = q.due_within.map(|n| n.to_string()).unwrap_or_default();
-    serde_urlencoded::to_string([
+    let page = page.to_string();
+    crate::web::query_string(&[
         ("q", q.q.as_str()),
         ("all", if q.all { "true" } else { "" }),
         ("admission_type", q.admission_type.as_str()),
@@ -85,26 +87,30 @@ fn page_link(q: &ResidentQuery, page: u64) -> Option<String> {
         ("zone", q.zone.as_str()),
         ("minors", if q.minors { "true" } else { "" }),
         ("due_within", due.as_str()),
-        ("page", &page.to_string()),
+        ("page", page.as_str()),
     ])
-    .ok()
 }
 
 pub async fn list(
     State(st): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<ResidentQuery>,
-) -> AppResult<ListPage> {
+) -> AppResult<Response> {
     let today = st.today();
-    let (rows, total) = store::search(&st.db, &q, today).await?;
-    let pages = total.div_ceil(store::PAGE_SIZE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let (rows, total) = search::search(&st.db, &q, today).await?;
+    let pages = total.div_ceil(search::PAGE_SIZE).max(1);
+    let page = q.page()?;
+    if page > pages {
+        // An old link past the end (the list shrank): show the last page.
+        return Ok(Redirect::to(&format!("/residents?{}", page_link(&q, pages))).into_response());
+    }
     let can_manage = ctx
         .role()
         .is_some_and(|r| role_has(r, Permission::ManageAdmissions));
+    let zones = crate::beds::store::zone_names(&st.db).await?;
     Ok(ListPage {
-        prev_query: (page > 1).then(|| page_link(&q, page - 1)).flatten(),
-        next_query: (page < pages).then(|| page_link(&q, page + 1)).flatten(),
+        prev_query: (page > 1).then(|| page_link(&q, page - 1)),
+        next_query: (page < pages).then(|| page_link(&q, page + 1)),
         ctx,
         q,
         rows,
@@ -112,8 +118,10 @@ pub async fn list(
         page,
         pages,
         types: type_choices(),
+        zones,
         can_manage,
-    })
+    }
+    .into_response())
 }
 
 // ---------- registration ----------

@@ -230,6 +230,50 @@ where
     }
 }
 
+/// Query string of a page or API call. Empty values mean "not set" (an HTML form sends
+/// every field, `due_within=` included), so they are dropped before deserialising;
+/// anything that still does not fit is a 400 with a message in the user's language
+/// (JSON for the API), never axum's plain-text rejection.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or_default()).map(Query)
+    }
+}
+
+/// Parses a query string as [`Query`] does (empty values dropped, text in NFC).
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, AppError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        tracing::debug!(error = %e, "query rejected");
+        AppError::BadRequest("error.bad_query")
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).map_err(|e| bad(&e))?;
+    let kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, nfc(&v)))
+        .collect();
+    let encoded = serde_urlencoded::to_string(&kept).map_err(|e| bad(&e))?;
+    serde_urlencoded::from_str::<T>(&encoded).map_err(|e| bad(&e))
+}
+
+/// A query string for a link: the non-empty pairs only, so that links carry what a
+/// user chose and nothing else.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
 /// JSON body for the API, with the same error shape as every other API error.
 pub struct Json<T>(pub T);
 

@@ -1,9 +1,10 @@
 //! Pages that belong to no area: sign-in and sign-out, the language switch, health
 //! checks and the error page.
 
+use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};

@@ -120,6 +120,8 @@ pub async fn fresh_db() -> (DatabaseConnection, Option<SchemaGuard>) {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// Statements run on the app's database since it was built (SeaORM's metric hook).
+    queries: Arc<std::sync::atomic::AtomicUsize>,
     _guard: Option<SchemaGuard>,
     _keys: tempfile::TempDir,
 }
@@ -180,10 +182,17 @@ impl TestApp {
             .await
             .expect("test user");
         }
+        let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut conn = conn;
+        let counter = queries.clone();
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
         let (router, state) = app::router(Arc::new(cfg), conn, instance);
         TestApp {
             router,
             state,
+            queries,
             _guard: guard,
             _keys: keys,
         }
@@ -208,6 +217,18 @@ impl TestApp {
             r.body
         );
         c
+    }
+
+    /// Statements the app has run so far (every query, including the session lookup).
+    pub fn queries(&self) -> usize {
+        self.queries.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many statements one GET of `path` runs, as the given client.
+    pub async fn queries_of(&self, c: &mut Client<'_>, path: &str) -> (usize, Resp) {
+        let before = self.queries();
+        let r = c.get(path).await;
+        (self.queries() - before, r)
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -18,5 +18,6 @@ mod import;
 mod intake;
 mod migrations;
 mod occupancy;
+mod search;
 mod tls;
 mod transfer;

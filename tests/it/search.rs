@@ -1,0 +1,261 @@
+//! The residents list as the page and the API are used: the filter form submitted as the
+//! browser builds it (empty fields included), the pager's links as the page writes them,
+//! partial codes, past-the-end pages, the SQL filters against a plain reference over the
+//! same people, and the number of statements a list page runs.
+
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use rehabops::auth::Role;
+use rehabops::entities::{admission, resident};
+use sea_orm::{EntityTrait, QueryFilter};
+
+use crate::helpers::{Resp, TestApp};
+
+const PEOPLE: usize = 60;
+
+/// A centre with `PEOPLE` demo residents (some released), as the demo seeds them.
+async fn seeded() -> TestApp {
+    let app = TestApp::centre().await;
+    let today = app.state.today();
+    let n = rehabops::intake::demo::seed(app.db(), "CS01", PEOPLE, today)
+        .await
+        .expect("seed");
+    assert!(n >= PEOPLE, "seeded {n}");
+    app
+}
+
+/// The `href` of the link with `rel` (as the page writes it, HTML-escaped `&`).
+fn link(r: &Resp, rel: &str) -> Option<String> {
+    let at = r.body.find(&format!(r#"rel="{rel}""#))?;
+    let start = r.body[..at].rfind("href=\"")? + 6;
+    let end = start + r.body[start..].find('"')?;
+    Some(r.body[start..end].replace("&amp;", "&"))
+}
+
+/// Resident ids listed on a page, in order.
+fn listed_ids(r: &Resp) -> Vec<i32> {
+    r.body
+        .split("<a href=\"/residents/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_filter_form_and_the_pager_work_as_the_browser_sends_them() {
+    let app = seeded().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let first = c.get("/residents").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // Submitting the form untouched sends every field, empty ones included.
+    let form = c
+        .get("/residents?q=&admission_type=&sex=&zone=&due_within=")
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert_eq!(listed_ids(&form), listed_ids(&first));
+    // The pager's next link, followed as written, gives the next 25.
+    let next = link(&first, "next").expect("a next link on page 1");
+    assert!(
+        !next.contains("due_within="),
+        "empty fields left out: {next}"
+    );
+    let second = c.get(&next).await;
+    assert_eq!(second.status, StatusCode::OK, "{next}: {}", second.body);
+    let (a, b) = (listed_ids(&first), listed_ids(&second));
+    assert_eq!(a.len(), 25);
+    assert!(
+        !b.is_empty() && b.iter().all(|id| !a.contains(id)),
+        "{a:?} {b:?}"
+    );
+    let back = link(&second, "prev").expect("a previous link on page 2");
+    assert_eq!(listed_ids(&c.get(&back).await), a);
+    // Filters survive paging.
+    let filtered = c
+        .get("/residents?q=&admission_type=&sex=male&zone=&due_within=&all=true")
+        .await;
+    let next = link(&filtered, "next").expect("next with filters");
+    assert!(
+        next.contains("sex=male") && next.contains("all=true"),
+        "{next}"
+    );
+    // A page past the end (an old link) goes to the last page.
+    let far = c.get("/residents?page=99").await;
+    assert_eq!(far.status, StatusCode::SEE_OTHER);
+    // Clearing the box on the release calendar.
+    let releases = c.get("/releases?days=").await;
+    assert_eq!(releases.status, StatusCode::OK, "{}", releases.body);
+    // A value of the wrong kind is a clear 400 page in the user's language.
+    let bad = c.get("/residents?due_within=abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    bad.assert_contains("Không đọc được địa chỉ trang");
+}
+
+#[tokio::test]
+async fn a_part_of_a_resident_code_finds_the_resident() {
+    let app = seeded().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let someone = resident::Entity::find_by_id(12)
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("resident 12");
+    let part = someone.code.trim_start_matches("CS01-"); // "000012"
+    let r = c.get(&format!("/residents?all=true&q={part}")).await;
+    assert_eq!(listed_ids(&r), vec![someone.id], "{}", r.body);
+    // Lower case and the centre prefix work too.
+    let lower = someone.code.to_lowercase();
+    let r = c.get(&format!("/residents?all=true&q={lower}")).await;
+    assert_eq!(listed_ids(&r), vec![someone.id]);
+}
+
+#[tokio::test]
+async fn the_api_pages_end_with_an_empty_page_and_refuses_pages_that_do_not_fit() {
+    let app = seeded().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let mut seen = Vec::new();
+    let mut page = 1;
+    loop {
+        let r = c
+            .get(&format!("/api/v1/residents?all=true&page={page}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let body = r.json();
+        assert_eq!(body["page"], page);
+        let items = body["items"].as_array().expect("items").clone();
+        if items.is_empty() {
+            break;
+        }
+        seen.extend(items.iter().map(|i| i["id"].as_i64().expect("id")));
+        page += 1;
+        assert!(page < 10, "a client reading to the empty page must stop");
+    }
+    let total = c.get("/api/v1/residents?all=true").await.json()["total"].clone();
+    assert_eq!(total.as_u64(), Some(seen.len() as u64));
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no one twice across pages");
+    for bad in ["0", "abc", "-1", "1000001", "99999999999999999999999"] {
+        let r = c.get(&format!("/api/v1/residents?page={bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "page={bad}");
+        assert!(r.json()["message"].is_string(), "JSON error for page={bad}");
+    }
+    // Empty optional fields are "not set" for the API too.
+    let r = c
+        .get("/api/v1/residents?q=&sex=&zone=&due_within=&page=")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+struct Person {
+    r: resident::Model,
+    a: Option<admission::Model>,
+}
+
+async fn everyone(app: &TestApp) -> Vec<Person> {
+    let actives = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq("active"))
+        .all(app.db())
+        .await
+        .unwrap();
+    resident::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| Person {
+            a: actives.iter().find(|a| a.resident_id == r.id).cloned(),
+            r,
+        })
+        .collect()
+}
+
+/// Total and first page through the API.
+async fn api_ids(c: &mut crate::helpers::Client<'_>, query: &str) -> (u64, Vec<i32>) {
+    let r = c.get(&format!("/api/v1/residents?{query}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+    let body = r.json();
+    let ids = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id") as i32)
+        .collect();
+    (body["total"].as_u64().expect("total"), ids)
+}
+
+#[tokio::test]
+async fn the_sql_filters_agree_with_a_plain_reading_of_the_register() {
+    let app = seeded().await;
+    let today = app.state.today();
+    let people = everyone(&app).await;
+    let zone = people
+        .iter()
+        .find_map(|p| p.a.as_ref().map(|a| a.zone.clone()))
+        .expect("a zone");
+    let minor_cutoff = today.checked_sub_months(chrono::Months::new(216)).unwrap();
+    let due = |p: &Person, n: i64| {
+        p.a.as_ref()
+            .and_then(|a| a.expected_end)
+            .is_some_and(|e: NaiveDate| (e - today).num_days() <= n)
+    };
+    let zone_q = format!("zone={}", zone.replace(' ', "+"));
+    type Rule<'a> = Box<dyn Fn(&Person) -> bool + 'a>;
+    let cases: Vec<(String, Rule)> = vec![
+        ("".into(), Box::new(|p| p.a.is_some())),
+        ("all=true".into(), Box::new(|_| true)),
+        (
+            "all=true&sex=female".into(),
+            Box::new(|p| p.r.sex == "female"),
+        ),
+        (
+            "admission_type=voluntary".into(),
+            Box::new(|p| {
+                p.a.as_ref()
+                    .is_some_and(|a| a.admission_type == "voluntary")
+            }),
+        ),
+        (
+            zone_q.clone(),
+            Box::new(|p| p.a.as_ref().is_some_and(|a| a.zone == zone)),
+        ),
+        ("due_within=90".into(), Box::new(|p| due(p, 90))),
+        (
+            "all=true&minors=true".into(),
+            Box::new(|p| p.r.date_of_birth > minor_cutoff),
+        ),
+        (
+            "q=nguyen".into(),
+            Box::new(|p| p.a.is_some() && p.r.name_search.contains("nguyen")),
+        ),
+    ];
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    for (query, keep) in &cases {
+        let mut expected: Vec<&Person> = people.iter().filter(|p| keep(p)).collect();
+        expected.sort_by(|x, y| (&x.r.name_search, x.r.id).cmp(&(&y.r.name_search, y.r.id)));
+        let (total, ids) = api_ids(&mut c, query).await;
+        assert_eq!(total as usize, expected.len(), "total for {query:?}");
+        let want: Vec<i32> = expected.iter().take(25).map(|p| p.r.id).collect();
+        assert_eq!(ids, want, "first page for {query:?}");
+    }
+    // The cases are not vacuous: each filter keeps some and drops some of the register.
+    for (query, keep) in &cases[2..] {
+        let kept = people.iter().filter(|p| keep(p)).count();
+        assert!(kept > 0 && kept < people.len(), "{query}: {kept}");
+    }
+}
+
+#[tokio::test]
+async fn the_residents_list_runs_a_fixed_number_of_statements() {
+    let app = seeded().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    // Session lookup and touch, zones, one count and one page: not one per row.
+    let (n, r) = app.queries_of(&mut c, "/residents?all=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (m, _) = app.queries_of(&mut c, "/residents?all=true&page=2").await;
+    assert_eq!(n, m, "the same for every page");
+    assert_eq!(n, 5, "statements for /residents");
+    let (k, r) = app.queries_of(&mut c, "/api/v1/residents?all=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(k, 4, "statements for the API list");
+}
