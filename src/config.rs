@@ -55,7 +55,9 @@ pub struct Config {
     /// (then only it is trusted).
     pub department_ca: Option<PathBuf>,
     /// The centre's Ed25519 private key (PKCS#8 PEM, created with mode 0600 on first
-    /// start). Default: beside the SQLite file, or `./rehabops-<centre>.key`.
+    /// start; refused when group or others may read it). Default: beside the SQLite
+    /// file, else `$XDG_DATA_HOME/rehabops/` (or `~/.local/share/rehabops/`) — never the
+    /// working directory.
     pub signing_key_path: Option<PathBuf>,
     /// Set when served behind TLS: cookies get the `Secure` flag.
     pub https: bool,

@@ -25,8 +25,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|s| {
+            // FULL: an acknowledged care record survives a power cut, not only a crash
+            // (in WAL mode NORMAL may lose the last commits when the machine stops).
             s.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)
@@ -83,4 +85,29 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// `SELECT 1`, for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    #[tokio::test]
+    async fn sqlite_files_are_wal_with_full_sync() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let db = super::connect(&url).await.expect("connect");
+        let one = |sql: &str| Statement::from_string(DbBackend::Sqlite, sql.to_owned());
+        let row = db
+            .query_one_raw(one("PRAGMA journal_mode"))
+            .await
+            .expect("pragma")
+            .expect("row");
+        assert_eq!(row.try_get_by_index::<String>(0).expect("mode"), "wal");
+        let row = db
+            .query_one_raw(one("PRAGMA synchronous"))
+            .await
+            .expect("pragma")
+            .expect("row");
+        assert_eq!(row.try_get_by_index::<i32>(0).expect("level"), 2, "FULL");
+    }
 }

@@ -33,6 +33,8 @@ pub async fn register<C: ConnectionTrait>(
     }
     if signing::parse_public_key(&key).is_err() {
         e.add("public_key", "error.public_key_format");
+    } else if signing::is_compromised(&key) {
+        e.add("public_key", "error.public_key_compromised");
     }
     e.into_result()?;
     let now = Utc::now();

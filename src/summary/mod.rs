@@ -161,7 +161,8 @@ pub fn spawn_background(st: AppState) -> Vec<tokio::task::JoinHandle<()>> {
 }
 
 /// Where a centre keeps its key when no path is configured: beside its SQLite file, or
-/// in the working directory.
+/// (PostgreSQL, or a SQLite file named without a directory) in the service user's data
+/// directory — never the working directory, which may be a source checkout.
 pub fn default_key_path(cfg: &crate::config::Config) -> std::path::PathBuf {
     let slug = cfg.instance_slug();
     let url = &cfg.database_url;
@@ -177,5 +178,17 @@ pub fn default_key_path(cfg: &crate::config::Config) -> std::path::PathBuf {
             return dir.join(format!("{slug}.key"));
         }
     }
-    std::path::PathBuf::from(format!("rehabops-{slug}.key"))
+    user_data_dir().join(format!("rehabops-{slug}.key"))
+}
+
+/// `$XDG_DATA_HOME/rehabops`, else `~/.local/share/rehabops`, else `/var/lib/rehabops`.
+fn user_data_dir() -> std::path::PathBuf {
+    let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(d) = nonempty("XDG_DATA_HOME") {
+        return std::path::PathBuf::from(d).join("rehabops");
+    }
+    if let Some(h) = nonempty("HOME") {
+        return std::path::PathBuf::from(h).join(".local/share/rehabops");
+    }
+    std::path::PathBuf::from("/var/lib/rehabops")
 }

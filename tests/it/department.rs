@@ -700,3 +700,39 @@ async fn a_merged_centre_leaves_the_dashboard_but_stays_in_past_reports() {
     );
     assert!(!has("2026-12").await, "December has no CS05");
 }
+
+#[tokio::test]
+async fn the_published_cs01_key_cannot_be_registered() {
+    let dept = TestApp::department().await;
+    let r = rehabops::department::keys::register(
+        dept.db(),
+        &Actor::system("test"),
+        "CS01",
+        signing::COMPROMISED[0],
+    )
+    .await;
+    match r {
+        Err(rehabops::error::AppError::Invalid(f)) => {
+            assert_eq!(f.key("public_key"), Some("error.public_key_compromised"))
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // And through the page, in the user's language.
+    let mut c = dept.login_as(Role::Administrator).await;
+    let page = c
+        .post_form(
+            "/admin/centre-keys",
+            &[
+                ("centre_code", "CS01"),
+                ("public_key", signing::COMPROMISED[0]),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains("đã bị lộ");
+}
