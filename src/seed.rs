@@ -130,7 +130,7 @@ pub async fn reference<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
             opened_on: Set(c.opened_on),
             closed_on: Set(None),
             merged_into: Set(None),
-            note: Set("seed: illustrative capacity split (seed/centres.toml)".into()),
+            note: Set("Số liệu ban đầu khi cài đặt (phân chia minh họa)".into()),
             ..Default::default()
         }
         .insert(conn)
@@ -140,7 +140,7 @@ pub async fn reference<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
             effective_from: Set(c.capacity_from),
             design_scale: Set(c.design_scale),
             receiving_capacity: Set(c.receiving_capacity),
-            reason: Set("Số liệu ban đầu (seed/centres.toml)".into()),
+            reason: Set("Số liệu ban đầu khi cài đặt".into()),
             recorded_by: Set(None),
             recorded_at: Set(Utc::now()),
             ..Default::default()

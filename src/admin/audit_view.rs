@@ -32,7 +32,57 @@ pub struct AuditFilter {
 
 pub struct AuditRow {
     pub at: String,
+    /// What was done, in the reader's language (the code stays in `entry.action`).
+    pub action_label: String,
+    pub role_label: String,
     pub entry: audit_log::Model,
+}
+
+/// The label of an audit action code: `audit_action.<code>`, and for a movement
+/// (`admission.event.<kind>`) "Movement recorded: <kind>". An unknown code (from an older
+/// release) is shown as written.
+pub fn action_label(cat: &crate::i18n::Catalog, code: &str) -> String {
+    if let Some(kind) = code.strip_prefix("admission.event.") {
+        let kind_key = format!("event.{kind}");
+        if cat.has(&kind_key) {
+            return format!(
+                "{}: {}",
+                cat.t("audit_action.admission.event"),
+                cat.t(&kind_key)
+            );
+        }
+    }
+    let key = format!("audit_action.{code}");
+    if cat.has(&key) {
+        cat.t(&key).to_owned()
+    } else {
+        code.to_owned()
+    }
+}
+
+impl AuditRow {
+    /// A row as `role` may read it, labelled in the catalogue's language.
+    pub fn new(
+        cat: &crate::i18n::Catalog,
+        role: Option<crate::auth::Role>,
+        e: audit_log::Model,
+    ) -> AuditRow {
+        AuditRow {
+            at: format_datetime(e.at),
+            action_label: action_label(cat, &e.action),
+            role_label: role_label(cat, &e.role),
+            entry: redact_for(role, e),
+        }
+    }
+}
+
+fn role_label(cat: &crate::i18n::Catalog, code: &str) -> String {
+    let key = format!("role.{code}");
+    if cat.has(&key) {
+        cat.t(&key).to_owned()
+    } else {
+        code.to_owned()
+    }
 }
 
 /// Records about residents whose details an administrator must not read.
@@ -108,10 +158,7 @@ pub async fn page(
         .fetch_page(page - 1)
         .await?
         .into_iter()
-        .map(|e| AuditRow {
-            at: format_datetime(e.at),
-            entry: redact_for(ctx.role(), e),
-        })
+        .map(|e| AuditRow::new(ctx.cat, ctx.role(), e))
         .collect();
     let link = |p: u64| {
         serde_urlencoded::to_string([
@@ -134,4 +181,104 @@ pub async fn page(
         total,
         date_error,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_label;
+    use crate::i18n::Lang;
+    use crate::intake::rules::EventKind;
+
+    /// The top-level arguments of the call starting at `src[0]` (just after its `(`).
+    fn call_args(src: &str) -> Vec<String> {
+        let (mut args, mut cur, mut depth, mut in_str) = (Vec::new(), String::new(), 0, false);
+        let mut chars = src.chars();
+        while let Some(c) = chars.next() {
+            if in_str {
+                cur.push(c);
+                match c {
+                    '\\' => cur.extend(chars.next()),
+                    '"' => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    args.push(std::mem::take(&mut cur));
+                    continue;
+                }
+                _ => {}
+            }
+            cur.push(c);
+        }
+        args.push(cur);
+        args
+    }
+
+    fn literals(arg: &str) -> Vec<String> {
+        arg.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Action codes written by every `audit::record` call in the source (the third
+    /// argument; both branches where it is an `if`).
+    fn codes_in_source() -> std::collections::BTreeSet<String> {
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).expect("src").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut codes = std::collections::BTreeSet::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("read");
+            let marker = if f.ends_with("audit.rs") {
+                " record("
+            } else {
+                "audit::record("
+            };
+            for (at, _) in text.match_indices(marker) {
+                let args = call_args(&text[at + marker.len()..]);
+                let Some(action) = args.get(2) else { continue };
+                if action.contains("format!") {
+                    continue; // admission.event.<kind>: checked over EventKind::ALL below
+                }
+                codes.extend(literals(action));
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_audit_action_has_a_label_in_both_languages() {
+        let codes = codes_in_source();
+        assert!(codes.len() >= 45, "found only {codes:?}");
+        for lang in Lang::ALL {
+            let cat = lang.catalog();
+            for code in &codes {
+                assert!(
+                    cat.has(&format!("audit_action.{code}")),
+                    "{lang:?}: no label for audit action {code}"
+                );
+            }
+            for kind in EventKind::ALL {
+                let code = format!("admission.event.{}", kind.as_str());
+                assert_ne!(action_label(cat, &code), code, "{lang:?}");
+            }
+        }
+    }
 }

@@ -79,7 +79,7 @@ pub async fn summaries_csv(
         records.push(vec![
             row.centre_code.clone(),
             n(row.sequence),
-            row.kind.clone(),
+            ctx.t(&format!("summary.kind_{}", row.kind)).to_owned(),
             format_datetime(s.as_of),
             crate::i18n::format_date(s.period.from),
             crate::i18n::format_date(s.period.to),

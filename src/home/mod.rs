@@ -132,10 +132,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
             .all(&st.db)
             .await?
             .into_iter()
-            .map(|e| AuditRow {
-                at: format_datetime(e.at),
-                entry: crate::admin::audit_view::redact_for(Some(user.role), e),
-            })
+            .map(|e| AuditRow::new(ctx.cat, Some(user.role), e))
             .collect()
     } else {
         Vec::new()

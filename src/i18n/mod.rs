@@ -109,12 +109,15 @@ impl Catalog {
         Catalog { lang, entries }
     }
 
-    /// The text for `key`; the key itself (and a log line) when it is missing.
+    /// The text for `key`; the key itself (and a log line) when it is missing. Misses
+    /// are also kept (see [`missing_keys`]) so that tests which walk every page can fail
+    /// on a key built at run time that the catalogue lacks.
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
         match self.entries.get(key) {
             Some(v) => v,
             None => {
                 tracing::warn!(lang = self.lang.code(), key, "missing catalogue key");
+                record_miss(self.lang, key);
                 key
             }
         }
@@ -164,6 +167,28 @@ impl Catalog {
     pub fn datetime(&self, t: DateTime<Utc>) -> String {
         format_datetime(t)
     }
+}
+
+fn misses() -> &'static std::sync::Mutex<std::collections::BTreeSet<String>> {
+    static MISSES: OnceLock<std::sync::Mutex<std::collections::BTreeSet<String>>> = OnceLock::new();
+    MISSES.get_or_init(Default::default)
+}
+
+/// Bounded: a flood of distinct misses cannot grow memory without limit.
+fn record_miss(lang: Lang, key: &str) {
+    if let Ok(mut set) = misses().lock() {
+        if set.len() < 1_000 {
+            set.insert(format!("{}:{key}", lang.code()));
+        }
+    }
+}
+
+/// Catalogue keys asked for but missing since the process started (`lang:key`).
+pub fn missing_keys() -> Vec<String> {
+    misses()
+        .lock()
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {

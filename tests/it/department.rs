@@ -238,7 +238,8 @@ async fn department_down_then_up_nothing_lost_no_duplicates_order_kept() {
         "header and the three summaries: {}",
         csv.body
     );
-    assert!(csv.body.contains("CS01,3,hourly"), "{}", csv.body);
+    // The kind in the reader's language, not the code.
+    assert!(csv.body.contains("CS01,3,Hằng giờ"), "{}", csv.body);
     server.abort();
 }
 
@@ -735,4 +736,39 @@ async fn the_published_cs01_key_cannot_be_registered() {
         page.body
     );
     page.assert_contains("đã bị lộ");
+}
+
+/// Gives `dept` the last `days` day closes of a small centre (CS01), sent as a centre
+/// sends them (signed, over HTTP), plus today's summary: a department with data to show.
+pub async fn with_received_days(dept: &TestApp, days: u64) {
+    let centre = centre_with_residents().await;
+    register_key(dept, &centre).await;
+    let key = &centre.state.delivery.as_ref().unwrap().key;
+    let today = centre.state.today();
+    outbox::backfill(
+        centre.db(),
+        key,
+        &Actor::system("test"),
+        "CS01",
+        today - chrono::Days::new(days),
+        today - chrono::Days::new(1),
+    )
+    .await
+    .unwrap();
+    enqueue(&centre, "on_demand").await;
+    let addr = free_port().await;
+    let server = dept
+        .serve_on(tokio::net::TcpListener::bind(addr).await.unwrap())
+        .await;
+    let r = push::flush(
+        centre.db(),
+        &push::client(None).unwrap(),
+        key,
+        &format!("http://{addr}"),
+        "CS01",
+    )
+    .await
+    .unwrap();
+    server.abort();
+    assert_eq!(r.pending, 0, "{:?}", r.error);
 }

@@ -10,6 +10,7 @@ mod admin;
 mod auth;
 mod beds;
 mod browser;
+mod crawler;
 mod demo;
 mod department;
 mod divisions;
