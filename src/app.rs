@@ -193,14 +193,16 @@ pub fn router(
         cfg: cfg.clone(),
     };
     let x_request_id = HeaderName::from_static("x-request-id");
+    // Route layers see the matched route: a method it does not take passes both checks
+    // to the router's 405 (with `Allow`); the CSRF check runs first.
     let app = routes
         .route_layer(from_fn_with_state(state.clone(), authorize))
+        .route_layer(from_fn_with_state(state.clone(), verify_csrf))
         .nest_service(
             "/assets",
             ServeDir::new(&cfg.assets_dir).precompressed_gzip(),
         )
         .fallback(not_found)
-        .layer(from_fn_with_state(state.clone(), verify_csrf))
         .layer(from_fn_with_state(state.clone(), context))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))

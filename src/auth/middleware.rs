@@ -53,11 +53,11 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
         .get::<RequestCtx>()
         .and_then(|c| c.user.as_ref())
         .map(|u| u.role);
-    let access = req
-        .extensions()
-        .get::<MatchedPath>()
-        .and_then(|p| st.policy.lookup(req.method(), p.as_str()));
+    let matched = req.extensions().get::<MatchedPath>().map(|p| p.as_str());
+    let access = matched.and_then(|p| st.policy.lookup(req.method(), p));
     match access {
+        // A method the route does not take: the router answers 405 with `Allow`.
+        None if matched.is_some_and(|p| st.policy.has_path(p)) => next.run(req).await,
         None => {
             tracing::error!(method = %req.method(), path = %req.uri().path(), "route has no access rule; refused");
             AppError::Forbidden.into_response()
@@ -77,7 +77,13 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// field of a URL-encoded form. Requests authenticated by an API token carry no ambient
 /// authority and are exempt.
 pub async fn verify_csrf(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Safe methods, and a method the matched route does not take (the router answers
+    // 405; no handler runs), carry nothing to protect.
+    let taken = req
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|p| st.policy.lookup(req.method(), p.as_str()).is_some());
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || !taken {
         return next.run(req).await;
     }
     let Some(ctx) = req.extensions().get::<RequestCtx>().cloned() else {

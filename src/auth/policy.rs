@@ -62,6 +62,11 @@ impl Policy {
             .is_some_and(|a| a.allows(role))
     }
 
+    /// Whether some method of this route pattern has a rule.
+    pub fn has_path(&self, path: &str) -> bool {
+        self.ordered.iter().any(|r| r.path == path)
+    }
+
     pub fn rules(&self) -> &[RouteRule] {
         &self.ordered
     }

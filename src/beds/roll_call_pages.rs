@@ -120,6 +120,13 @@ pub async fn confirm(
         .find(|(k, _)| k == "note")
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
+    // A confirmed count is final: the clerk says so explicitly (works without JavaScript).
+    if !pairs.iter().any(|(k, v)| k == "final" && v == "yes") {
+        let mut e = FieldErrors::new();
+        e.add("final", "error.roll_not_final");
+        let page = render(&st, ctx, id, e).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let txn = db::begin_write(&st.db).await?;
     match roll_call::confirm(&txn, &ctx.actor(), id, &missing, note).await {
         Ok(_) => {

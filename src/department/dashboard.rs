@@ -206,7 +206,13 @@ pub async fn rows<C: ConnectionTrait>(
                     .centre_code
                     .eq(f.centre.code.as_str()),
             )
-            .filter(received_summary::COLUMN.kind.eq("daily"))
+            // The month's last day close, live or reconstructed from the records (history
+            // sent after the fact is still the report, late).
+            .filter(
+                received_summary::COLUMN
+                    .kind
+                    .is_in(["daily", "reconstructed"]),
+            )
             .filter(received_summary::COLUMN.period_to.eq(month_end))
             .order_by_asc(received_summary::COLUMN.received_at)
             .one(conn)

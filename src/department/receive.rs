@@ -1,7 +1,13 @@
 //! `POST /api/v1/summaries`: a centre delivers a signed summary. Refused with a clear
 //! status and a log line: unknown centre or bad signature (401), malformed body or wrong
-//! schema (400), replayed or older sequence (409), oversized body (413). A resent summary
-//! (same sequence, same bytes) is acknowledged without being stored twice.
+//! schema (400), a different summary under a sequence already stored, or a jump of more
+//! than [`MAX_GAP`] past the last (409), oversized body (413). A resent summary (same
+//! sequence, same bytes) is acknowledged without being stored twice.
+//!
+//! Sequences: nothing a centre sends is lost. A summary later than the last is stored;
+//! so is a late one whose slot is still empty (it never becomes the "latest", and a day
+//! keeps its newest sequence). A far-ahead sequence — a bug, or a stolen key — is
+//! refused, so it cannot make a centre's real summaries look old and be set aside.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -18,6 +24,10 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::summary::push::{CENTRE_HEADER, SIGNATURE_HEADER};
 use crate::summary::schema::{MAX_BYTES, OccupancySummary, SCHEMA};
+
+/// Largest jump past the last sequence received: six weeks of hourly summaries, far
+/// more than a centre queues while the department is down (its queue keeps order).
+pub const MAX_GAP: i64 = 1_000;
 use crate::summary::signing;
 
 fn refuse(status: StatusCode, code: &str, centre: &str, detail: &str) -> Response {
@@ -139,10 +149,10 @@ pub async fn receive(
         .one(&txn)
         .await?
         .map_or(0, |r| r.sequence);
-    if summary.sequence <= last {
+    if summary.sequence > last.saturating_add(MAX_GAP) {
         return Ok(refuse(
             StatusCode::CONFLICT,
-            "older_sequence",
+            "sequence_gap",
             &centre,
             &format!("sequence {} after {last}", summary.sequence),
         ));

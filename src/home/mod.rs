@@ -11,7 +11,6 @@ use crate::auth::{Access, Permission, Routes, role_has};
 use crate::centres::capacity::{self, CentreFigures, Totals};
 use crate::entities::{app_user, audit_log};
 use crate::error::AppResult;
-use crate::i18n::format_datetime;
 use crate::state::AppState;
 use crate::web::{NavItem, PageCtx};
 

@@ -38,15 +38,6 @@ impl Lang {
         }
     }
 
-    /// The first supported language in an `Accept-Language` header.
-    pub fn from_accept_language(header: &str) -> Option<Lang> {
-        header
-            .split(',')
-            .filter_map(|part| part.split(';').next())
-            .filter_map(|tag| Lang::parse(tag.trim().split('-').next().unwrap_or_default()))
-            .next()
-    }
-
     pub fn catalog(self) -> &'static Catalog {
         static VI: OnceLock<Catalog> = OnceLock::new();
         static EN: OnceLock<Catalog> = OnceLock::new();
@@ -125,15 +116,31 @@ impl Catalog {
 
     /// The text for `key` with `{name}` replaced by `value`.
     pub fn t1(&self, key: &str, name: &str, value: impl Display) -> String {
-        self.t(key)
-            .replace(&format!("{{{name}}}"), &value.to_string())
+        let value = value.to_string();
+        let key = self.plural(key, &[(name, &value)]);
+        self.t(&key).replace(&format!("{{{name}}}"), &value)
     }
 
     /// The text for `key` with two placeholders replaced.
     pub fn t2(&self, key: &str, n1: &str, v1: impl Display, n2: &str, v2: impl Display) -> String {
-        self.t(key)
-            .replace(&format!("{{{n1}}}"), &v1.to_string())
-            .replace(&format!("{{{n2}}}"), &v2.to_string())
+        let (v1, v2) = (v1.to_string(), v2.to_string());
+        let key = self.plural(key, &[(n1, &v1), (n2, &v2)]);
+        self.t(&key)
+            .replace(&format!("{{{n1}}}"), &v1)
+            .replace(&format!("{{{n2}}}"), &v2)
+    }
+
+    /// `<key>_one` when the count `{n}` is 1 and the catalogue has that form ("1 day
+    /// left", not "1 days left"); Vietnamese has no plural, so its `_one` forms repeat
+    /// the general text.
+    fn plural(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let one = args.iter().any(|(name, v)| *name == "n" && *v == "1");
+        let singular = format!("{key}_one");
+        if one && self.has(&singular) {
+            singular
+        } else {
+            key.to_owned()
+        }
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -291,6 +298,25 @@ mod tests {
     }
 
     #[test]
+    fn a_count_of_one_takes_the_singular_where_there_is_one() {
+        let en = Lang::En.catalog();
+        assert_eq!(
+            en.t1("warning.determination_due", "n", 1),
+            "Determination result due (1 day left)."
+        );
+        assert!(
+            en.t1("warning.determination_due", "n", 2)
+                .contains("2 days left")
+        );
+        assert_eq!(en.t1("residents.count", "n", "1"), "1 person");
+        let vi = Lang::Vi.catalog();
+        assert!(
+            vi.t1("warning.determination_due", "n", 1)
+                .contains("1 ngày")
+        );
+    }
+
+    #[test]
     fn dates_are_day_month_year() {
         let d = NaiveDate::from_ymd_opt(2023, 12, 14).unwrap();
         assert_eq!(format_date(d), "14/12/2023");
@@ -307,13 +333,6 @@ mod tests {
     fn search_folding_ignores_diacritics_and_case() {
         assert_eq!(fold_for_search("Nguyễn Văn  An"), "nguyen van an");
         assert_eq!(fold_for_search("ĐẶNG Thị Đào"), "dang thi dao");
-    }
-
-    #[test]
-    fn accept_language_picks_first_supported() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr,vi;q=0.8"), Some(Lang::Vi));
-        assert_eq!(Lang::from_accept_language("fr"), None);
     }
 
     #[test]

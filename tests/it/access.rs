@@ -131,3 +131,41 @@ async fn every_menu_link_is_a_route() {
         }
     }
 }
+
+/// A method a route does not take is a 405 naming the ones it does (never a 403, 404 or
+/// an error in the log), signed in or not.
+async fn unsupported_methods_are_405(kind: InstanceKind) {
+    let app = TestApp::spawn(kind).await;
+    let rules = app.state.policy.rules().to_vec();
+    let someone = Role::for_instance(kind).next().expect("a role");
+    for mut c in [app.client(), app.login_as(someone).await] {
+        for rule in &rules {
+            let path = rule.path.replace("{id}", "1").replace("{code}", "CS01");
+            let takes = |m: &Method| rules.iter().any(|r| r.path == rule.path && r.method == *m);
+            for m in [
+                Method::PUT,
+                Method::DELETE,
+                Method::PATCH,
+                Method::GET,
+                Method::POST,
+            ] {
+                if takes(&m) {
+                    continue;
+                }
+                let r = c.call(m.clone(), &path).await;
+                assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{m} {path}");
+                assert!(r.headers.contains_key("allow"), "{m} {path}: Allow header");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn unsupported_methods_are_405_on_a_centre() {
+    unsupported_methods_are_405(InstanceKind::Centre).await;
+}
+
+#[tokio::test]
+async fn unsupported_methods_are_405_on_the_department() {
+    unsupported_methods_are_405(InstanceKind::Department).await;
+}

@@ -772,3 +772,82 @@ pub async fn with_received_days(dept: &TestApp, days: u64) {
     server.abort();
     assert_eq!(r.pending, 0, "{:?}", r.error);
 }
+
+fn signed_post(
+    key: &ed25519_dalek::SigningKey,
+    body: String,
+) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/summaries")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header(push::CENTRE_HEADER, "CS01")
+        .header(
+            push::SIGNATURE_HEADER,
+            signing::sign_b64(key, body.as_bytes()),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_far_ahead_sequence_is_refused_and_late_ones_take_their_empty_slot() {
+    let centre = centre_with_residents().await;
+    let dept = TestApp::department().await;
+    register_key(&dept, &centre).await;
+    let key = centre.state.delivery.as_ref().unwrap().key.clone();
+    let rows = [
+        enqueue(&centre, "on_demand").await,
+        enqueue(&centre, "hourly").await,
+        enqueue(&centre, "hourly").await,
+    ];
+    let mut c = dept.client();
+    // 1, then 3, then 2 late: none is lost.
+    for i in [0, 2, 1] {
+        let r = c.send(signed_post(&key, rows[i].body.clone())).await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "sequence {}: {}",
+            i + 1,
+            r.body
+        );
+    }
+    let mut monitor = dept.login_as(Role::DepartmentMonitor).await;
+    let dash = monitor.get("/api/v1/dashboard").await.json();
+    assert_eq!(
+        dash["centres"][0]["sequence"], 3,
+        "the late one is not the latest"
+    );
+    // A validly signed summary far ahead (a bug or a stolen key) is refused…
+    let mut s: OccupancySummary = serde_json::from_str(&rows[2].body).unwrap();
+    s.sequence = 3 + rehabops::department::receive::MAX_GAP + 1;
+    let r = c
+        .send(signed_post(&key, serde_json::to_string(&s).unwrap()))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["reason"], "sequence_gap");
+    // …so the centre's real next summary still gets through.
+    let next = enqueue(&centre, "hourly").await;
+    assert_eq!(next.sequence, 4);
+    let r = c.send(signed_post(&key, next.body.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+#[tokio::test]
+async fn last_months_report_sent_as_reconstructed_history_counts_as_received() {
+    let dept = TestApp::department().await;
+    with_received_days(&dept, 40).await; // covers the last day of last month
+    let mut monitor = dept.login_as(Role::DepartmentMonitor).await;
+    let dash = monitor.get("/api/v1/dashboard").await.json();
+    let cs01 = dash["centres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "CS01")
+        .cloned()
+        .unwrap();
+    let status = cs01["monthly"].as_str().unwrap_or_default().to_owned();
+    assert!(status == "on_time" || status == "late", "{status}: {cs01}");
+}

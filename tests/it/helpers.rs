@@ -65,25 +65,51 @@ impl Drop for SchemaGuard {
     }
 }
 
+/// A test schema's name carries its creation time (`t_<unix seconds>_<random>`), so that
+/// a sweep can tell a leftover from a schema another run is using right now.
+pub fn schema_name(now: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "t_{}_{}",
+        now.timestamp(),
+        rehabops::auth::session::random_hex(4).expect("random")
+    )
+}
+
+/// Test schemas older than `age`: leftovers of runs that ended (no run lasts that long),
+/// never the schemas of a run still going.
+pub async fn sweep_schemas_older_than(url: &str, age: chrono::Duration) -> Vec<String> {
+    let Ok(c) = Database::connect(url).await else {
+        return Vec::new();
+    };
+    let rows = c
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9]{10}_[0-9a-f]{8}$'",
+        ))
+        .await
+        .unwrap_or_default();
+    let cutoff = (chrono::Utc::now() - age).timestamp();
+    let mut dropped = Vec::new();
+    for r in rows {
+        let Ok(name) = r.try_get::<String>("", "nspname") else {
+            continue;
+        };
+        let made = name.split('_').nth(1).and_then(|t| t.parse::<i64>().ok());
+        if made.is_some_and(|t| t < cutoff) {
+            drop_schema(url, &name).await;
+            dropped.push(name);
+        }
+    }
+    let _ = c.close().await;
+    dropped
+}
+
 /// Once per run: remove test schemas that earlier runs left behind.
 async fn sweep_old_schemas(url: &str) {
     static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     SWEPT
         .get_or_init(|| async {
-            let Ok(c) = Database::connect(url).await else { return };
-            let rows = c
-                .query_all_raw(sea_orm::Statement::from_string(
-                    sea_orm::DbBackend::Postgres,
-                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' AND length(nspname) = 18",
-                ))
-                .await
-                .unwrap_or_default();
-            for r in rows {
-                if let Ok(name) = r.try_get::<String>("", "nspname") {
-                    drop_schema(url, &name).await;
-                }
-            }
-            let _ = c.close().await;
+            sweep_schemas_older_than(url, chrono::Duration::hours(6)).await;
         })
         .await;
 }
@@ -93,10 +119,7 @@ pub async fn fresh_db() -> (DatabaseConnection, Option<SchemaGuard>) {
     match postgres_url() {
         Some(url) => {
             sweep_old_schemas(&url).await;
-            let schema = format!(
-                "t_{}",
-                rehabops::auth::session::random_hex(8).expect("random")
-            );
+            let schema = schema_name(chrono::Utc::now());
             let admin = Database::connect(&url)
                 .await
                 .expect("connect to TEST_DATABASE_URL");
@@ -335,6 +358,15 @@ impl Client<'_> {
             b = b.header(k.as_str(), v.as_str());
         }
         b
+    }
+
+    /// A request with any method and no body (to probe what a route refuses).
+    pub async fn call(&mut self, method: Method, path: &str) -> Resp {
+        let req = self
+            .request(method, path)
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {

@@ -54,3 +54,20 @@ async fn a_signed_in_users_choice_is_remembered_on_the_account() {
     home.assert_contains("7,650"); // English grouping
     home.assert_contains("3,624");
 }
+
+#[tokio::test]
+async fn the_configured_language_wins_over_the_browsers_until_the_user_chooses() {
+    let app = TestApp::centre().await;
+    let mut c = app.client();
+    c.headers
+        .push(("accept-language".into(), "en-US,en;q=0.9".into()));
+    c.get("/login").await.assert_contains(r#"<html lang="vi">"#);
+    // An instance configured for English stays English for a Vietnamese browser.
+    let mut cfg = crate::helpers::test_config(rehabops::config::InstanceKind::Centre);
+    cfg.default_lang = rehabops::i18n::Lang::En;
+    let en = TestApp::spawn_with(cfg).await;
+    let mut c = en.client();
+    c.headers
+        .push(("accept-language".into(), "vi-VN,vi".into()));
+    c.get("/login").await.assert_contains(r#"<html lang="en">"#);
+}

@@ -57,3 +57,27 @@ async fn a_database_belongs_to_one_instance() {
         .await
         .expect("restart");
 }
+
+/// PostgreSQL: the start-of-run sweep drops leftovers of ended runs only, never the
+/// schema of a run still going. (On SQLite there are no schemas; CI runs this on both.)
+#[tokio::test]
+async fn the_schema_sweep_spares_schemas_of_runs_still_going() {
+    let Some(url) = crate::helpers::postgres_url() else {
+        return;
+    };
+    let now = chrono::Utc::now();
+    let live = crate::helpers::schema_name(now);
+    let old = crate::helpers::schema_name(now - chrono::Duration::days(7));
+    let admin = sea_orm::Database::connect(&url).await.unwrap();
+    for s in [&live, &old] {
+        sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE SCHEMA {s}"))
+            .await
+            .unwrap();
+    }
+    let dropped = crate::helpers::sweep_schemas_older_than(&url, chrono::Duration::hours(6)).await;
+    assert!(dropped.contains(&old), "{dropped:?}");
+    assert!(!dropped.contains(&live), "{dropped:?}");
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP SCHEMA {live} CASCADE"))
+        .await
+        .unwrap();
+}

@@ -435,12 +435,27 @@ async fn roll_count_lists_who_is_where_and_is_confirmed_once() {
         .line
         .id
         .to_string();
+    // Without ticking "this is final" (a browser without JavaScript skips no dialog):
+    // refused, nothing confirmed, the page says why.
+    let page = clerk.get(&format!("/beds/roll-calls/{id}")).await;
+    page.assert_contains(r#"name="final" value="yes" required"#);
+    let r = clerk
+        .post_form(
+            &format!("/beds/roll-calls/{id}/confirm"),
+            &[("missing", missing.as_str()), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("không sửa được");
+    let r = clerk.get("/api/v1/roll-calls").await;
+    assert_eq!(r.json()[0]["confirmed"], false);
     let r = clerk
         .post_form(
             &format!("/beds/roll-calls/{id}/confirm"),
             &[
                 ("missing", missing.as_str()),
                 ("note", "Trực ban: Đ/c Hùng"),
+                ("final", "yes"),
             ],
         )
         .await;
@@ -452,7 +467,7 @@ async fn roll_count_lists_who_is_where_and_is_confirmed_once() {
     let r = clerk
         .post_form(
             &format!("/beds/roll-calls/{id}/confirm"),
-            &[("note", "lại")],
+            &[("note", "lại"), ("final", "yes")],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
