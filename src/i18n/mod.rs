@@ -38,6 +38,15 @@ impl Lang {
         }
     }
 
+    /// The first supported language in an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .filter_map(|tag| Lang::parse(tag.trim().split('-').next().unwrap_or_default()))
+            .next()
+    }
+
     pub fn catalog(self) -> &'static Catalog {
         static VI: OnceLock<Catalog> = OnceLock::new();
         static EN: OnceLock<Catalog> = OnceLock::new();
@@ -295,6 +304,13 @@ mod tests {
         assert_eq!(group_digits(999, '.'), "999");
         assert_eq!(Lang::En.catalog().number(3624), "3,624");
         assert_eq!(Lang::Vi.catalog().percent(76.54), "76,5%");
+    }
+
+    #[test]
+    fn accept_language_picks_first_supported() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr,vi;q=0.8"), Some(Lang::Vi));
+        assert_eq!(Lang::from_accept_language("fr"), None);
     }
 
     #[test]

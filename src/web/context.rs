@@ -49,12 +49,21 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
     let drop_session_cookie =
         bearer.is_none() && session_cookie.is_some() && user.is_none() && lookup_error.is_none();
 
-    // The instance's language until the user chooses (account, then cookie): a
-    // browser's Accept-Language says nothing of what the staff of a centre read.
+    // Pages: the instance's language until the user chooses (account, then cookie) — a
+    // browser's Accept-Language says nothing of what a centre's staff read. An API client
+    // sets the header on purpose, so the API honours it.
+    let api_choice = || {
+        path.starts_with("/api/")
+            .then(|| req.headers().get(header::ACCEPT_LANGUAGE))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+    };
     let lang = user
         .as_ref()
         .map(|u| u.lang)
         .or_else(|| jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+        .or_else(api_choice)
         .unwrap_or(st.cfg.default_lang);
 
     let existing_csrf = jar
