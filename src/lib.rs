@@ -15,6 +15,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod i18n;
+pub mod need_to_know;
 pub mod openapi;
 pub mod pdf;
 pub mod seed;

@@ -108,8 +108,15 @@ impl Role {
 /// Something a route or action requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Permission {
-    /// Identity and placement of residents (name, code, zone, dates).
+    /// That a resident exists, and where: name, code, photo, age band, zone, bed,
+    /// presence. The parts below are granted separately (need to know).
     ViewResidents,
+    /// Identity documents, exact date of birth, addresses, family contacts.
+    ViewIdentity,
+    /// Legal basis: decisions, courts, terms and dates, reception record, documents.
+    ViewLegalBasis,
+    /// The movements record (leave, hospital, court, escapes) with its details.
+    ViewMovements,
     /// Register residents, admissions, movements and releases.
     ManageAdmissions,
     /// Bed assignment and the ward plan.
@@ -143,8 +150,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewResidents,
+        Permission::ViewIdentity,
+        Permission::ViewLegalBasis,
+        Permission::ViewMovements,
         Permission::ManageAdmissions,
         Permission::ManageBeds,
         Permission::ViewOccupancy,
@@ -179,6 +189,14 @@ pub fn role_has(role: Role, p: Permission) -> bool {
                 | R::LabourSupervisor
                 | R::Director
         ),
+        // Need to know (design.md §3): the parts of a resident's record each role's work
+        // needs. Trainers and labour supervisors see name, photo, code, zone, bed and age
+        // band only; the dispenser adds medical data; clinicians add identity and
+        // movements; the legal basis is the intake desk's and the director's.
+        P::ViewIdentity | P::ViewMovements => {
+            matches!(role, R::IntakeClerk | R::Director | R::Doctor | R::Nurse)
+        }
+        P::ViewLegalBasis => matches!(role, R::IntakeClerk | R::Director),
         P::ManageAdmissions | P::ManageBeds => matches!(role, R::IntakeClerk | R::Director),
         P::ViewOccupancy => matches!(role, R::IntakeClerk | R::Director | R::Doctor | R::Nurse),
         P::ManageCapacity => role == R::Director,
@@ -231,6 +249,23 @@ mod tests {
         let dept: Vec<_> = Role::for_instance(InstanceKind::Department).collect();
         assert_eq!(dept, vec![Role::DepartmentMonitor, Role::Administrator]);
         assert!(!Role::DepartmentMonitor.exists_in(InstanceKind::Centre));
+    }
+
+    #[test]
+    fn trainers_and_labour_supervisors_see_no_record_part_beyond_placement() {
+        for r in [Role::VocationalTrainer, Role::LabourSupervisor] {
+            assert!(role_has(r, Permission::ViewResidents));
+            for p in [
+                Permission::ViewIdentity,
+                Permission::ViewLegalBasis,
+                Permission::ViewMedical,
+                Permission::ViewMovements,
+            ] {
+                assert!(!role_has(r, p), "{r:?} must not have {p:?}");
+            }
+        }
+        assert!(!role_has(Role::Dispenser, Permission::ViewIdentity));
+        assert!(!role_has(Role::Doctor, Permission::ViewLegalBasis));
     }
 
     #[test]

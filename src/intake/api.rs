@@ -13,6 +13,7 @@ use crate::auth::{Access, Permission, Routes};
 use crate::db;
 use crate::entities::{admission, admission_event, resident};
 use crate::error::{AppError, AppResult};
+use crate::need_to_know::{self, Sight};
 use crate::state::AppState;
 use crate::web::{Json, PageCtx};
 
@@ -97,9 +98,15 @@ pub struct ResidentPage {
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(st): State<AppState>,
+    ctx: PageCtx,
     Query(q): Query<ResidentQuery>,
 ) -> AppResult<axum::Json<ResidentPage>> {
     let (items, total) = search::search(&st.db, &q, st.today()).await?;
+    let sight = Sight::of(ctx.role());
+    let items = items
+        .into_iter()
+        .map(|r| need_to_know::row(sight, r))
+        .collect();
     Ok(axum::Json(ResidentPage {
         total,
         page: q.page()?,
@@ -109,11 +116,14 @@ pub async fn list(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+/// A resident as the caller's role may see them (need to know): parts the role is not
+/// granted are empty strings or null.
 pub struct ResidentDto {
     pub id: i32,
     pub code: String,
     pub full_name: String,
-    pub date_of_birth: NaiveDate,
+    pub date_of_birth: Option<NaiveDate>,
+    pub age_band: &'static str,
     pub sex: String,
     pub id_kind: String,
     pub id_number: String,
@@ -135,13 +145,17 @@ pub struct ResidentDto {
     pub occupation: String,
 }
 
-impl From<resident::Model> for ResidentDto {
-    fn from(r: resident::Model) -> Self {
+impl ResidentDto {
+    fn seen_by(sight: Sight, r: resident::Model, today: NaiveDate) -> Self {
+        let date_of_birth = need_to_know::date_of_birth(sight, &r);
+        let age_band = need_to_know::age_band(super::rules::age_on(r.date_of_birth, today));
+        let r = need_to_know::resident(sight, r);
         ResidentDto {
             id: r.id,
             code: r.code,
             full_name: r.full_name,
-            date_of_birth: r.date_of_birth,
+            date_of_birth,
+            age_band,
             sex: r.sex,
             id_kind: r.id_kind,
             id_number: r.id_number,
@@ -189,19 +203,20 @@ pub async fn create(
     let txn = db::begin_write(&st.db).await?;
     let result = store::register(&txn, &ctx.actor(), &code, &form, st.today()).await?;
     txn.commit().await?;
+    let sight = Sight::of(ctx.role());
     Ok(match result {
         Registered::New(r) => (
             StatusCode::CREATED,
             axum::Json(Registration {
                 created: true,
-                resident: r.into(),
+                resident: ResidentDto::seen_by(sight, r, st.today()),
             }),
         ),
         Registered::Existing(r) => (
             StatusCode::OK,
             axum::Json(Registration {
                 created: false,
-                resident: r.into(),
+                resident: ResidentDto::seen_by(sight, r, st.today()),
             }),
         ),
     })
@@ -289,16 +304,22 @@ pub struct ResidentDetail {
     security(("bearer" = []), ("session" = [])))]
 pub async fn show(
     State(st): State<AppState>,
+    ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> AppResult<axum::Json<ResidentDetail>> {
+    let sight = Sight::of(ctx.role());
     let r = store::get_resident(&st.db, id).await?;
     let mut admissions = Vec::new();
     for a in store::admissions_of(&st.db, id).await? {
-        let events = store::events_of(&st.db, a.id).await?;
-        admissions.push(admission_dto(a, events));
+        let events = if sight.movements {
+            store::events_of(&st.db, a.id).await?
+        } else {
+            Vec::new()
+        };
+        admissions.push(admission_dto(need_to_know::admission(sight, a), events));
     }
     Ok(axum::Json(ResidentDetail {
-        resident: r.into(),
+        resident: ResidentDto::seen_by(sight, r, st.today()),
         admissions,
     }))
 }
@@ -375,5 +396,9 @@ pub async fn change_address(
     let txn = db::begin_write(&st.db).await?;
     let r = super::address::change(&txn, &ctx.actor(), id, &form, st.today()).await?;
     txn.commit().await?;
-    Ok(axum::Json(r.into()))
+    Ok(axum::Json(ResidentDto::seen_by(
+        Sight::of(ctx.role()),
+        r,
+        st.today(),
+    )))
 }

@@ -29,6 +29,8 @@ use crate::web::NavItem;
 pub fn routes() -> Routes<AppState> {
     let view = Access::Perm(Permission::ViewResidents);
     let manage = Access::Perm(Permission::ManageAdmissions);
+    // Papers and lists built on the legal basis (decisions, terms, release dates).
+    let legal = Access::Perm(Permission::ViewLegalBasis);
     Routes::new()
         .get("/residents", view, pages::list)
         .get("/residents/new", manage, pages::new_form)
@@ -64,13 +66,13 @@ pub fn routes() -> Routes<AppState> {
         .post("/residents/{id}/admissions", manage, pages::admit)
         .post("/admissions/{id}/events", manage, pages::record_event)
         .post("/admissions/{id}/release", manage, pages::release)
-        .get("/admissions/{id}/record.pdf", view, documents::record_pdf)
+        .get("/admissions/{id}/record.pdf", legal, documents::record_pdf)
         .get(
             "/admissions/{id}/certificate.pdf",
-            view,
+            legal,
             documents::certificate_pdf,
         )
-        .get("/releases", view, pages::release_calendar)
+        .get("/releases", legal, pages::release_calendar)
         .get("/aftercare", manage, aftercare::page)
         .get("/aftercare.csv", manage, aftercare::csv)
         .get("/aftercare.xlsx", manage, aftercare::xlsx)

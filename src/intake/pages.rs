@@ -16,6 +16,7 @@ use crate::auth::{Permission, role_has};
 use crate::db;
 use crate::entities::{admission, admission_event, centre, resident};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::need_to_know::{self, Sight};
 use crate::state::AppState;
 use crate::web::{Choice, Form, PageCtx};
 
@@ -98,6 +99,11 @@ pub async fn list(
 ) -> AppResult<Response> {
     let today = st.today();
     let (rows, total) = search::search(&st.db, &q, today).await?;
+    let sight = Sight::of(ctx.role());
+    let rows = rows
+        .into_iter()
+        .map(|r| need_to_know::row(sight, r))
+        .collect();
     let pages = total.div_ceil(search::PAGE_SIZE).max(1);
     let page = q.page()?;
     if page > pages {
@@ -260,8 +266,11 @@ pub fn admission_view(
 #[template(path = "intake/resident.html")]
 pub struct ShowPage {
     pub ctx: PageCtx,
+    /// The record as this role may see it (`need_to_know`).
     pub r: resident::Model,
+    pub sight: Sight,
     pub age: i32,
+    pub age_band: &'static str,
     pub active: Option<AdmissionView>,
     pub past: Vec<AdmissionView>,
     pub can_manage: bool,
@@ -434,12 +443,24 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         Typed::Correction(id, f, e) => correction = Some((id, f, e)),
     }
     let today = st.today();
-    let r = store::get_resident(&st.db, id).await?;
+    // What this role may see of the record (need to know), applied before anything
+    // else reads it.
+    let sight = Sight::of(ctx.role());
+    let r = need_to_know::resident(sight, store::get_resident(&st.db, id).await?);
     let mut active = None;
     let mut past = Vec::new();
     for a in store::admissions_of(&st.db, id).await? {
-        let events = store::events_of(&st.db, a.id).await?;
-        let view = admission_view(a, events, r.date_of_birth, today);
+        let events = if sight.movements {
+            store::events_of(&st.db, a.id).await?
+        } else {
+            Vec::new()
+        };
+        let view = admission_view(
+            need_to_know::admission(sight, a),
+            events,
+            r.date_of_birth,
+            today,
+        );
         if view.a.status == store::ACTIVE {
             active = Some(view);
         } else {
@@ -523,6 +544,8 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         can_assign_bed,
         is_director: ctx.role() == Some(crate::auth::Role::Director),
         age: rules::age_on(r.date_of_birth, today),
+        age_band: need_to_know::age_band(rules::age_on(r.date_of_birth, today)),
+        sight,
         today: ctx.cat.date(today),
         ctx,
         r,

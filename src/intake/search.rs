@@ -65,8 +65,10 @@ pub struct ResidentRow {
     pub id: i32,
     pub code: String,
     pub full_name: String,
-    pub date_of_birth: NaiveDate,
-    pub age: i32,
+    /// Null for roles that see an age band only (need to know).
+    pub date_of_birth: Option<NaiveDate>,
+    pub age: Option<i32>,
+    pub age_band: &'static str,
     pub sex: String,
     pub admission_id: Option<i32>,
     pub admission_type: Option<String>,
@@ -219,11 +221,12 @@ pub async fn search<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|f| ResidentRow {
-            age: rules::age_on(f.date_of_birth, today),
+            age: Some(rules::age_on(f.date_of_birth, today)),
+            age_band: crate::need_to_know::age_band(rules::age_on(f.date_of_birth, today)),
             id: f.id,
             code: f.code,
             full_name: f.full_name,
-            date_of_birth: f.date_of_birth,
+            date_of_birth: Some(f.date_of_birth),
             sex: f.sex,
             admission_id: f.admission_id,
             admission_type: f.admission_type,

@@ -18,6 +18,7 @@ mod i18n;
 mod import;
 mod intake;
 mod migrations;
+mod need_to_know;
 mod occupancy;
 mod search;
 mod tls;
