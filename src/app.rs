@@ -110,6 +110,12 @@ pub async fn prepare_with(
             Ok(n) => tracing::info!(records = n, "addresses resolved against dated names"),
             Err(e) => tracing::warn!(error = %e, "could not resolve recorded addresses"),
         }
+        // Admissions from before the half-term day was stored.
+        match intake::store::fill_half_terms(&conn).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(admissions = n, "half-term days stored"),
+            Err(e) => tracing::warn!(error = %e, "could not store half-term days"),
+        }
     }
     let delivery = match cfg.role {
         InstanceKind::Centre => {

@@ -26,6 +26,10 @@ pub struct Model {
     /// Days already spent in temporary management at a facility (deducted).
     pub temp_days: i32,
     pub expected_end: Option<Date>,
+    /// Compulsory admissions: the day half the term is served (a reduction may then be
+    /// proposed), kept with `expected_end` whenever the dates change; None when there is
+    /// no term or a reduction was already granted.
+    pub half_term_on: Option<Date>,
     pub zone: String,
     /// Current stage of the five-stage process (1–5).
     pub stage: i32,

@@ -151,18 +151,19 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         None
     };
     let shortcuts = ctx.nav.iter().filter(|n| n.href != "/").cloned().collect();
-    let all_warnings =
+    let home_warnings =
         if st.instance.centre.is_some() && role_has(user.role, Permission::ManageAdmissions) {
-            crate::intake::warnings::for_centre(&st.db, today).await?
+            crate::intake::warnings::for_home(&st.db, today, WARNINGS_SHOWN).await?
         } else {
-            Vec::new()
+            crate::intake::warnings::HomeWarnings {
+                shown: Vec::new(),
+                total: 0,
+                reduction_candidates: 0,
+            }
         };
     // The quarterly reduction review is due while residents qualify and this quarter's
     // list has not been prepared.
-    let reduction_candidates = all_warnings
-        .iter()
-        .filter(|w| w.warning == crate::intake::rules::Warning::ReductionCandidate)
-        .count();
+    let reduction_candidates = home_warnings.reduction_candidates;
     let reduction_review_due = if reduction_candidates > 0 {
         let quarter = crate::intake::reductions::quarter_of(today);
         crate::intake::reductions::review_of(&st.db, &quarter)
@@ -180,10 +181,10 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     } else {
         None
     };
-    let warning_count = all_warnings.len();
-    let warnings = all_warnings
+    let warning_count = home_warnings.total;
+    let warnings = home_warnings
+        .shown
         .into_iter()
-        .take(WARNINGS_SHOWN)
         .map(|w| {
             let (key, n) = w.message();
             WarningLine {

@@ -200,6 +200,7 @@ pub async fn correct<C: ConnectionTrait>(
     am.presence_since = Set(last_move.unwrap_or(a.admitted_on));
     let end = store::compute_end(&a, &all, today);
     am.expected_end = Set(end);
+    am.half_term_on = Set(store::half_term_on(&a, &all));
     am.update(conn).await?;
     audit::record(
         conn,

@@ -383,6 +383,7 @@ pub async fn seed<C: ConnectionTrait>(
         am.expected_end = Set(end);
         am.update(conn).await?;
     }
+    store::fill_half_terms(conn).await?;
     let former = seed_former(conn, centre_code, &mut rng, &admitted_dates, count, today).await?;
     audit::record(
         conn,

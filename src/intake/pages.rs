@@ -525,7 +525,7 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         None => (None, Vec::new()),
     };
     let bed_history = crate::beds::store::resident_bed_history(&st.db, r.id).await?;
-    let has_photo = super::photo::latest(&st.db, r.id).await?.is_some();
+    let has_photo = super::photo::has_photo(&st.db, r.id).await?;
     Ok(ShowPage {
         home_note: address_note(ctx.cat, r.home_unit.as_deref(), st.today()),
         current_note: if r.current_commune.is_empty() {
@@ -769,39 +769,43 @@ pub async fn release_calendar(
 ) -> AppResult<CalendarPage> {
     let today = st.today();
     let days = q.days.unwrap_or(60).clamp(1, 730);
-    let active = admission::Entity::find()
+    let last = today + chrono::Duration::days(days);
+    // Only those due within the window, and the escaped (whose end moves every day);
+    // their residents, and events for the escaped only: each query bounded by the list.
+    let due = admission::Entity::find()
         .filter(admission::COLUMN.status.eq(store::ACTIVE))
+        .filter(
+            sea_orm::Condition::any()
+                .add(admission::COLUMN.expected_end.lte(last))
+                .add(admission::COLUMN.presence.eq(Presence::Escaped.as_str())),
+        )
         .order_by_asc(admission::COLUMN.expected_end)
+        .order_by_asc(admission::COLUMN.id)
         .all(&st.db)
         .await?;
-    let people: std::collections::HashMap<i32, resident::Model> = resident::Entity::find()
-        .filter(
-            resident::COLUMN
-                .id
-                .is_in(active.iter().map(|a| a.resident_id).collect::<Vec<_>>()),
-        )
-        .all(&st.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
+    let people = store::residents_by_id(&st.db, due.iter().map(|a| a.resident_id)).await?;
+    let escaped: Vec<i32> = due
+        .iter()
+        .filter(|a| a.presence == Presence::Escaped.as_str())
+        .map(|a| a.id)
         .collect();
+    let mut events = store::events_by_admission(&st.db, &escaped).await?;
     let mut rows = Vec::new();
-    for a in active {
+    for a in due {
         // While escaped the end moves every day: compute it for today.
         let end = if a.presence == Presence::Escaped.as_str() {
-            let events = store::events_of(&st.db, a.id).await?;
-            store::compute_end(&a, &events, today)
+            store::compute_end(&a, &events.remove(&a.id).unwrap_or_default(), today)
         } else {
             a.expected_end
         };
         let Some(end) = end else { continue };
         let left = (end - today).num_days();
-        if left > days {
-            continue;
-        }
         let Some(resident) = people.get(&a.resident_id).cloned() else {
             continue;
         };
+        if left > days {
+            continue;
+        }
         rows.push(CalendarRow {
             end: ctx.cat.date(end),
             days_left: left,
@@ -811,5 +815,7 @@ pub async fn release_calendar(
             admission: a,
         });
     }
+    // The escaped were read out of date order.
+    rows.sort_by_key(|r| (r.days_left, r.admission.id));
     Ok(CalendarPage { ctx, days, rows })
 }

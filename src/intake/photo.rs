@@ -82,6 +82,16 @@ pub async fn latest<C: ConnectionTrait>(
         .await?)
 }
 
+/// Whether the resident has a photo, without reading it (up to 2 MB).
+pub async fn has_photo<C: ConnectionTrait>(conn: &C, resident_id: i32) -> AppResult<bool> {
+    use sea_orm::PaginatorTrait;
+    Ok(resident_photo::Entity::find()
+        .filter(resident_photo::COLUMN.resident_id.eq(resident_id))
+        .count(conn)
+        .await?
+        > 0)
+}
+
 pub async fn upload(
     State(st): State<AppState>,
     ctx: PageCtx,

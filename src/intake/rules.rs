@@ -451,6 +451,42 @@ pub fn served_days(start: NaiveDate, temp_days: i64, events: &[TermEvent], on: N
     (on - start).num_days() + temp_days - c.escape_days - c.overstay_days
 }
 
+/// The first day on which half the term has been served (N116 Art 58.1: from then a
+/// reduction may be proposed), given the movements recorded so far. Served days never
+/// fall, so `served_days(on) * 2 >= term_days` exactly when `on >=` this day. None when
+/// half is not reached with the movements so far (an open escape stops the count until
+/// the return is recorded, which recomputes it).
+pub fn half_term_on(
+    start: NaiveDate,
+    term_months: i32,
+    temp_days: i64,
+    events: &[TermEvent],
+) -> Option<NaiveDate> {
+    let need = term_days(start, term_months);
+    let reached = |d: NaiveDate| served_days(start, temp_days, events, d) * 2 >= need;
+    let last = events
+        .iter()
+        .map(|e| e.on)
+        .max()
+        .unwrap_or(start)
+        .max(start);
+    // After the last movement a day served is a day counted, so by `last + need` half
+    // the term is served unless an escape is still open.
+    let (mut lo, mut hi) = (start, last + chrono::Duration::days(need.max(0) + 1));
+    if !reached(hi) {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + chrono::Duration::days((hi - lo).num_days() / 2);
+        if reached(mid) {
+            hi = mid;
+        } else {
+            lo = mid + chrono::Duration::days(1);
+        }
+    }
+    Some(lo)
+}
+
 /// Length of the whole term in days.
 pub fn term_days(start: NaiveDate, term_months: i32) -> i64 {
     let end = start
@@ -681,6 +717,36 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn half_term_is_the_first_day_half_the_term_is_served() {
+        let start = d(2025, 1, 10);
+        let check = |events: &[TermEvent], temp: i64| {
+            let on = half_term_on(start, 12, temp, events).expect("reached");
+            let need = term_days(start, 12);
+            assert!(served_days(start, temp, events, on) * 2 >= need);
+            let before = on - chrono::Duration::days(1);
+            assert!(on == start || served_days(start, temp, events, before) * 2 < need);
+            on
+        };
+        // 365 days: half is 182.5, reached after 183 days served.
+        assert_eq!(check(&[], 0), start + chrono::Duration::days(183));
+        // Days at a facility before admission count; a closed escape does not.
+        assert_eq!(check(&[], 30), start + chrono::Duration::days(153));
+        let ev = |kind, on| TermEvent {
+            kind,
+            on,
+            months: 0,
+            travel_days: 0,
+        };
+        let escape = [
+            ev(EventKind::Escape, d(2025, 2, 1)),
+            ev(EventKind::EscapeReturn, d(2025, 2, 11)),
+        ];
+        assert_eq!(check(&escape, 0), start + chrono::Duration::days(193));
+        // While an escape is open there is no such day yet.
+        assert_eq!(half_term_on(start, 12, 0, &escape[..1]), None);
     }
 
     pub fn seed_rules() -> Vec<LegalRule> {

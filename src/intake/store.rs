@@ -564,6 +564,46 @@ pub async fn get_resident<C: ConnectionTrait>(conn: &C, id: i32) -> AppResult<re
         .ok_or(AppError::NotFound)
 }
 
+/// Residents by id (chunked `IN` lists), for a list already bounded by its page.
+pub async fn residents_by_id<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl Iterator<Item = i32>,
+) -> AppResult<std::collections::HashMap<i32, resident::Model>> {
+    let ids: Vec<i32> = ids.collect();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for r in resident::Entity::find()
+            .filter(resident::COLUMN.id.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            out.insert(r.id, r);
+        }
+    }
+    Ok(out)
+}
+
+/// Events of these admissions, grouped by admission, in date order.
+pub async fn events_by_admission<C: ConnectionTrait>(
+    conn: &C,
+    admission_ids: &[i32],
+) -> AppResult<std::collections::HashMap<i32, Vec<admission_event::Model>>> {
+    let mut out: std::collections::HashMap<i32, Vec<admission_event::Model>> =
+        std::collections::HashMap::new();
+    for chunk in admission_ids.chunks(500) {
+        for e in admission_event::Entity::find()
+            .filter(admission_event::COLUMN.admission_id.is_in(chunk.to_vec()))
+            .order_by_asc(admission_event::COLUMN.occurred_on)
+            .order_by_asc(admission_event::COLUMN.id)
+            .all(conn)
+            .await?
+        {
+            out.entry(e.admission_id).or_default().push(e);
+        }
+    }
+    Ok(out)
+}
+
 pub async fn admissions_of<C: ConnectionTrait>(
     conn: &C,
     resident_id: i32,
@@ -689,6 +729,51 @@ fn temp_days_here(previous: &[admission::Model], admitted_on: NaiveDate) -> i64 
 }
 
 /// The expected end of an admission from its record and events.
+/// The day a compulsory admission reaches half its term (`rules::half_term_on`), stored
+/// beside the expected end whenever the dates change; None when no reduction review
+/// applies: not compulsory, no term, or a reduction already granted.
+pub fn half_term_on(a: &admission::Model, events: &[admission_event::Model]) -> Option<NaiveDate> {
+    let t = AdmissionType::parse(&a.admission_type)?;
+    let term = a.term_months.filter(|_| t.is_compulsory())?;
+    let te = term_events(events);
+    if te.iter().any(|e| e.kind == EventKind::TermReduction) {
+        return None;
+    }
+    rules::half_term_on(a.admitted_on, term, i64::from(a.temp_days), &te)
+}
+
+/// Stores `half_term_on` where it is missing on active compulsory admissions with a
+/// term (rows from before it was kept, or written by the demo). Returns how many.
+pub async fn fill_half_terms<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
+    let missing = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(ACTIVE))
+        .filter(admission::COLUMN.half_term_on.is_null())
+        .filter(admission::COLUMN.term_months.is_not_null())
+        .filter(
+            admission::COLUMN.admission_type.is_in(
+                AdmissionType::ALL
+                    .iter()
+                    .filter(|t| t.is_compulsory())
+                    .map(|t| t.as_str()),
+            ),
+        )
+        .all(conn)
+        .await?;
+    let ids: Vec<i32> = missing.iter().map(|a| a.id).collect();
+    let mut events = events_by_admission(conn, &ids).await?;
+    let mut n = 0;
+    for a in missing {
+        let own = events.remove(&a.id).unwrap_or_default();
+        if let Some(on) = half_term_on(&a, &own) {
+            let mut am = a.into_active_model();
+            am.half_term_on = Set(Some(on));
+            am.update(conn).await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 pub fn compute_end(
     a: &admission::Model,
     events: &[admission_event::Model],
@@ -859,9 +944,11 @@ pub async fn admit<C: ConnectionTrait>(
         }
     })?;
     let end = compute_end(&model, &[], today);
-    if end.is_some() {
+    let half = half_term_on(&model, &[]);
+    if end.is_some() || half.is_some() {
         let mut am = model.into_active_model();
         am.expected_end = Set(end);
+        am.half_term_on = Set(half);
         model = am.update(conn).await?;
     }
     audit::record(
@@ -1071,6 +1158,7 @@ pub async fn record_event<C: ConnectionTrait>(
     }
     am.stage = Set(new_stage);
     am.expected_end = Set(compute_end(&a, &all, today));
+    am.half_term_on = Set(half_term_on(&a, &all));
     let updated = am.update(conn).await?;
     audit::record(
         conn,

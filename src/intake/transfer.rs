@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ed25519_dalek::SigningKey;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -388,6 +388,15 @@ pub async fn receive<C: ConnectionTrait>(
         .insert(conn)
         .await?;
     }
+    let events = store::events_of(conn, a.id).await?;
+    let a = match store::half_term_on(&a, &events) {
+        Some(on) => {
+            let mut am = a.into_active_model();
+            am.half_term_on = Set(Some(on));
+            am.update(conn).await?
+        }
+        None => a,
+    };
     audit::record(
         conn,
         actor,

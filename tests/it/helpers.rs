@@ -145,6 +145,8 @@ pub struct TestApp {
     pub state: AppState,
     /// Statements run on the app's database since it was built (SeaORM's metric hook).
     queries: Arc<std::sync::atomic::AtomicUsize>,
+    /// The last statements' SQL (bounded), to say which ones a page runs.
+    recent: Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
     _guard: Option<SchemaGuard>,
     _keys: tempfile::TempDir,
 }
@@ -208,14 +210,23 @@ impl TestApp {
         let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut conn = conn;
         let counter = queries.clone();
-        conn.set_metric_callback(move |_| {
+        let recent = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let log = recent.clone();
+        conn.set_metric_callback(move |info| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if let Ok(mut l) = log.lock() {
+                if l.len() >= 100 {
+                    l.pop_front();
+                }
+                l.push_back(info.statement.sql.chars().take(160).collect());
+            }
         });
         let (router, state) = app::router(Arc::new(cfg), conn, instance);
         TestApp {
             router,
             state,
             queries,
+            recent,
             _guard: guard,
             _keys: keys,
         }
@@ -247,11 +258,20 @@ impl TestApp {
         self.queries.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// How many statements one GET of `path` runs, as the given client.
+    /// How many statements one GET of `path` runs, as the given client (their SQL is
+    /// in the panic message of a failed count: see [`TestApp::last_statements`]).
     pub async fn queries_of(&self, c: &mut Client<'_>, path: &str) -> (usize, Resp) {
         let before = self.queries();
         let r = c.get(path).await;
         (self.queries() - before, r)
+    }
+
+    /// The SQL of the last `n` statements, oldest first.
+    pub fn last_statements(&self, n: usize) -> Vec<String> {
+        self.recent
+            .lock()
+            .map(|l| l.iter().rev().take(n).rev().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -259,3 +259,61 @@ async fn the_residents_list_runs_a_fixed_number_of_statements() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(k, 4, "statements for the API list");
 }
+
+/// The home page's warnings, read through stored half-term days and SQL counts, are
+/// those of the plain reading of every admission — today and on later days.
+#[tokio::test]
+async fn the_home_warnings_agree_with_reading_every_admission() {
+    use rehabops::intake::warnings;
+    let app = TestApp::centre().await;
+    let today = app.state.today();
+    rehabops::intake::demo::seed(app.db(), "CS01", 300, today)
+        .await
+        .expect("seed");
+    let mut compared = 0;
+    for days in [0, 30, 120, 400] {
+        let on = today + chrono::Duration::days(days);
+        let all = warnings::for_centre(app.db(), on).await.unwrap();
+        let home = warnings::for_home(app.db(), on, 15).await.unwrap();
+        assert_eq!(home.total, all.len(), "total on +{days}");
+        let reductions = all
+            .iter()
+            .filter(|w| w.warning == rehabops::intake::rules::Warning::ReductionCandidate)
+            .count();
+        assert_eq!(
+            home.reduction_candidates, reductions,
+            "candidates on +{days}"
+        );
+        let key = |w: &warnings::WarningRow| (w.admission.id, format!("{:?}", w.warning));
+        let want: Vec<_> = all.iter().take(15).map(key).collect();
+        let got: Vec<_> = home.shown.iter().map(key).collect();
+        assert_eq!(got, want, "shown on +{days}");
+        compared += reductions;
+    }
+    assert!(compared > 0, "the demo has reduction candidates to compare");
+}
+
+#[tokio::test]
+async fn the_clerk_home_runs_a_fixed_number_of_statements() {
+    let app = seeded().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let (n, r) = app.queries_of(&mut c, "/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Session (2), centre and capacity (2), two counts, the dated warnings with their
+    // events and residents (3), the half-term count and the first of them (4), the
+    // review: whatever the size of the register.
+    assert!(n <= 14, "clerk home: {:#?}", app.last_statements(n));
+}
+
+#[tokio::test]
+async fn the_release_calendar_and_resident_page_run_a_fixed_number_of_statements() {
+    let app = seeded().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let (n, r) = app.queries_of(&mut c, "/releases?days=730").await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Session (2), the due admissions, their residents, the escaped ones' events.
+    assert!(n <= 5, "release calendar: {:#?}", app.last_statements(n));
+    let (n, r) = app.queries_of(&mut c, "/residents/12").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(n <= 17, "resident page: {:#?}", app.last_statements(n));
+}
