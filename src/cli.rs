@@ -41,16 +41,44 @@ pub struct InstanceArgs {
     pub database_url: Option<String>,
 }
 
+/// Which data set to seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataProfile {
+    /// The demo: a year of seven centres of ordinary size.
+    Demo,
+    /// The benchmark data set: the largest centre over five years (1,500 present,
+    /// 20,000 admissions, beds for 2,000) and the department's five years.
+    Large,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    #[arg(long, value_enum, default_value = "demo")]
+    pub profile: DataProfile,
+    /// Scale of the large profile (1.0 = full size; CI uses a small one).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+}
+
+impl DataArgs {
+    fn large(&self) -> Option<f64> {
+        (self.profile == DataProfile::Large).then_some(self.scale.clamp(0.001, 10.0))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// The department and the seven centres in one process on 127.0.0.1, on SQLite, seeded.
     Demo {
-        /// Where the eight SQLite files live.
-        #[arg(long, default_value = "data/demo")]
-        dir: PathBuf,
+        /// Where the eight SQLite files live (default `data/demo`, or `data/demo-large`
+        /// with `--profile large`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// The department's port; centres take the next seven.
         #[arg(long, default_value_t = 8080)]
         base_port: u16,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// One real instance.
     Serve {
@@ -65,10 +93,13 @@ pub enum Command {
         #[command(flatten)]
         instance: InstanceArgs,
     },
-    /// Load reference data (centres and their capacity) where missing.
+    /// Load reference data (centres and their capacity) where missing; with `--profile
+    /// large`, also the benchmark data set and the demo's accounts.
     Seed {
         #[command(flatten)]
         instance: InstanceArgs,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Manage accounts.
     User {
@@ -161,12 +192,27 @@ pub fn init_tracing(json: bool) {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config.as_deref();
     match cli.command.unwrap_or(Command::Demo {
-        dir: "data/demo".into(),
+        dir: None,
         base_port: 8080,
+        data: DataArgs {
+            profile: DataProfile::Demo,
+            scale: 1.0,
+        },
     }) {
-        Command::Demo { dir, base_port } => {
+        Command::Demo {
+            dir,
+            base_port,
+            data,
+        } => {
             init_tracing(false);
-            let handle = demo::start(&dir, Some(base_port)).await?;
+            let dir = dir.unwrap_or_else(|| {
+                if data.large().is_some() {
+                    "data/demo-large".into()
+                } else {
+                    "data/demo".into()
+                }
+            });
+            let handle = demo::start_with(&dir, Some(base_port), data.large()).await?;
             println!("{}", handle.banner());
             shutdown_signal().await;
             println!("Đang dừng… / Shutting down…");
@@ -206,7 +252,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed { instance } => {
+        Command::Seed { instance, data } => {
             init_tracing(false);
             let cfg = load(config, &instance)?;
             let conn = db::connect(&cfg.database_url).await?;
@@ -215,8 +261,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let n = seed::reference(&txn)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            txn.commit().await?;
             println!("{n} centre(s) added");
+            if let Some(scale) = data.large() {
+                seed_large(&txn, cfg.role, scale).await?;
+            }
+            txn.commit().await?;
             Ok(())
         }
         Command::BackfillSummaries { instance, days } => {
@@ -376,4 +425,31 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// The benchmark data set for one instance, with the demo's accounts to sign in with.
+async fn seed_large(
+    txn: &sea_orm::DatabaseTransaction,
+    kind: InstanceKind,
+    scale: f64,
+) -> anyhow::Result<()> {
+    let today = crate::i18n::today_hanoi();
+    let started = std::time::Instant::now();
+    seed::demo_accounts(txn, kind)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let n = match kind {
+        InstanceKind::Centre => {
+            crate::profile::seed_centre(txn, scale, today, &demo::progress).await
+        }
+        InstanceKind::Department => {
+            crate::profile::seed_department(txn, scale, today, true, &demo::progress).await
+        }
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "large profile (scale {scale}): {n} records in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

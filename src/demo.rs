@@ -12,6 +12,54 @@ use tokio::task::JoinHandle;
 use crate::config::{Config, InstanceKind};
 use crate::{app, db, seed};
 
+/// Progress on standard error, one line rewritten in place.
+pub fn progress(step: &str, done: u64, total: u64) {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    let _ = write!(err, "\r  {step}: {done}/{total}   ");
+    if done >= total {
+        let _ = writeln!(err);
+    }
+    let _ = err.flush();
+}
+
+async fn seed_large_centre<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    scale: f64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if crate::entities::resident::Entity::find()
+        .count(conn)
+        .await?
+        == 0
+    {
+        crate::profile::seed_centre(conn, scale, today, &progress)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+async fn seed_large_department<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    scale: f64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if crate::entities::centre_day::Entity::find()
+        .count(conn)
+        .await?
+        == 0
+    {
+        // Day figures only: the centres' own summaries arrive live and number from 1.
+        crate::profile::seed_department(conn, scale, today, false, &progress)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
 pub struct DemoInstance {
     pub label: String,
     pub kind: InstanceKind,
@@ -28,6 +76,17 @@ pub struct DemoHandle {
 /// Starts the eight instances. `base_port` None binds every instance to a free port
 /// (tests); otherwise the department takes `base_port` and centres the next seven.
 pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHandle> {
+    start_with(dir, base_port, None).await
+}
+
+/// As [`start`]; with `large` (a scale), CS01 holds the benchmark data set (the
+/// largest centre over five years) and the department five years of day figures for
+/// the seven centres, instead of the demo's year.
+pub async fn start_with(
+    dir: &Path,
+    base_port: Option<u16>,
+    large: Option<f64>,
+) -> anyhow::Result<DemoHandle> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut plan: Vec<(InstanceKind, Option<String>, String)> =
         vec![(InstanceKind::Department, None, "department".to_owned())];
@@ -74,8 +133,23 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
         seed::demo_accounts(&txn, kind)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let today = crate::i18n::today_hanoi();
+        match (kind, large) {
+            (InstanceKind::Department, Some(scale)) => {
+                seed_large_department(&txn, scale, today).await?;
+            }
+            (InstanceKind::Centre, Some(scale)) if i == 1 => {
+                seed_large_centre(&txn, scale, today).await?;
+            }
+            _ => {}
+        }
         // Centres follow the department in the plan: centre k gets residents[k - 1].
-        if let (Some(code), Some(n)) = (&centre, i.checked_sub(1).and_then(|c| residents.get(c))) {
+        let small = large.is_none() || i > 1;
+        if let (true, Some(code), Some(n)) = (
+            small,
+            &centre,
+            i.checked_sub(1).and_then(|c| residents.get(c)),
+        ) {
             crate::intake::demo::seed(&txn, code, *n, crate::i18n::today_hanoi())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -92,8 +166,7 @@ pub async fn start(dir: &Path, base_port: Option<u16>) -> anyhow::Result<DemoHan
         // A year of day closes reconstructed from the seeded records, so the department's
         // trends and reports have history (only on the first run: days already covered
         // are skipped).
-        if let (Some(code), Some(d)) = (&centre, &inst.delivery) {
-            let today = crate::i18n::today_hanoi();
+        if let (true, Some(code), Some(d)) = (large.is_none(), &centre, &inst.delivery) {
             crate::summary::outbox::backfill(
                 &conn,
                 &d.key,

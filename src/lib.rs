@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod need_to_know;
 pub mod openapi;
 pub mod pdf;
+pub mod profile;
 pub mod seed;
 pub mod state;
 pub mod tabular;
