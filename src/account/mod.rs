@@ -1,8 +1,9 @@
 //! One's own account: password, language, personal API tokens; `GET /api/v1/me`.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};

@@ -1,6 +1,7 @@
 //! Beds JSON API: the same operations, permissions and validation as the pages.
 
-use axum::extract::{Path, State};
+use crate::web::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,10 @@
 //! One bed: its full history, out-of-service and back, and swapping its occupant with
 //! another bed's.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 

@@ -1,9 +1,10 @@
 //! Occupancy over time: the 12-month history chart, the 90-day forecast with planned
 //! intakes, and the director's dated capacity changes.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate};

@@ -1,8 +1,9 @@
 //! Beds pages: the board, assignment from the resident's page, and the structure setup.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{ActiveModelTrait, Set};

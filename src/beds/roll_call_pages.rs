@@ -1,8 +1,9 @@
 //! Roll count pages: the list, taking tonight's count, and confirming it line by line.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 

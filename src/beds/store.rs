@@ -549,19 +549,28 @@ pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
             ))
         })
         .collect();
+    // Grouped once: rooms by zone, beds by room (not a scan of every bed per room).
+    let mut rooms_of: HashMap<i32, Vec<room::Model>> = HashMap::new();
+    for r in s.rooms {
+        rooms_of.entry(r.zone_id).or_default().push(r);
+    }
+    let mut beds_of: HashMap<i32, Vec<bed::Model>> = HashMap::new();
+    for b in s.beds {
+        beds_of.entry(b.room_id).or_default().push(b);
+    }
     let mut out = Vec::new();
     for z in s.zones {
         let mut rooms = Vec::new();
         let (mut used, mut free, mut oos) = (0, 0, 0);
         let mut breakdown = Breakdown::default();
-        for r in s.rooms.iter().filter(|r| r.zone_id == z.id) {
-            let beds: Vec<BedCell> = s
-                .beds
-                .iter()
-                .filter(|b| b.room_id == r.id)
+        for r in rooms_of.remove(&z.id).unwrap_or_default() {
+            let beds: Vec<BedCell> = beds_of
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
                 .map(|b| BedCell {
                     occupant: by_bed.get(&b.id).cloned(),
-                    bed: b.clone(),
+                    bed: b,
                 })
                 .collect();
             for c in &beds {
@@ -576,7 +585,7 @@ pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
             }
             rooms.push(RoomRow {
                 ceiling: rules::room_ceiling(r.floor_area_m2, r.care_24h),
-                room: r.clone(),
+                room: r,
                 beds,
             });
         }

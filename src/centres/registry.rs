@@ -2,9 +2,10 @@
 //! a date. The centre and its figures stay; reports for periods before the date still
 //! show it (the city's seven centres were merged into four in 2025).
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;

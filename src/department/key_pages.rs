@@ -1,8 +1,9 @@
 //! Administration of the centres' public keys.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -101,7 +102,7 @@ pub async fn revoke(
 /// to check a transfer package signed by another centre.
 pub async fn public_key(
     axum::extract::State(st): axum::extract::State<crate::state::AppState>,
-    axum::extract::Path(code): axum::extract::Path<String>,
+    crate::web::Path(code): crate::web::Path<String>,
 ) -> crate::error::AppResult<axum::Json<serde_json::Value>> {
     let k = super::keys::active_for(&st.db, &code)
         .await?

@@ -2,9 +2,10 @@
 //! new address is checked against the dated administrative names like a registration;
 //! the change needs a reason, and the audit row keeps both addresses.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;

@@ -1,7 +1,8 @@
 //! Intake JSON API: the same operations, permissions and validation as the pages.
 
+use crate::web::Path;
 use crate::web::Query;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -262,7 +262,7 @@ mod tests {
 pub async fn post(
     axum::extract::State(st): axum::extract::State<crate::state::AppState>,
     ctx: crate::web::PageCtx,
-    axum::extract::Path(id): axum::extract::Path<i32>,
+    crate::web::Path(id): crate::web::Path<i32>,
     crate::web::Form(f): crate::web::Form<CorrectionForm>,
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;

@@ -2,7 +2,8 @@
 //! tiếp nhận (N116 Art 55, Mẫu 40), and the completion certificate, giấy chứng nhận
 //! (Mẫu 46 compulsory, Mẫu 26b voluntary). Official documents are always in Vietnamese.
 
-use axum::extract::{Path, State};
+use crate::web::Path;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::{Datelike, NaiveDate};

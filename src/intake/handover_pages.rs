@@ -1,10 +1,11 @@
 //! Handover slip pages: the list, the entry form (several people on one slip, without
 //! JavaScript: the form has as many lines as asked for), the slip and its PDF.
 
+use crate::web::Path;
 use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -1,9 +1,10 @@
 //! The legal rules as data an administrator can correct (ages and terms per admission
 //! type and regime), every change audited with its before and after.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;

@@ -1,9 +1,10 @@
 //! Intake pages. Handlers parse, call the store, and render.
 
+use crate::web::Path;
 use crate::web::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;

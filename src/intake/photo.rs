@@ -1,7 +1,8 @@
 //! Residents' photos: upload (type checked by content, size limited), shown to those who
 //! may see the resident, every upload audited.
 
-use axum::extract::{Multipart, Path, State};
+use crate::web::Path;
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;

@@ -1,9 +1,10 @@
 //! Transfer pages: the sending centre downloads the signed package; the receiving centre
 //! uploads it.
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 

@@ -1,8 +1,9 @@
 //! What the centre sent: the outbox, each summary as sent, and "send now".
 
+use crate::web::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 

@@ -247,6 +247,28 @@ where
     }
 }
 
+/// Path parameters. A value that does not fit (`/residents/abc`, an id past the integer
+/// range) is a 400 with the usual error body (a page, or JSON for the API), not axum's
+/// plain-text rejection.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(e) => {
+                tracing::debug!(error = %e, "path rejected");
+                Err(AppError::BadRequest("error.bad_path"))
+            }
+        }
+    }
+}
+
 /// Parses a query string as [`Query`] does (empty values dropped, text in NFC).
 pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, AppError> {
     let bad = |e: &dyn std::fmt::Display| {

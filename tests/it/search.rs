@@ -317,3 +317,17 @@ async fn the_release_calendar_and_resident_page_run_a_fixed_number_of_statements
     assert_eq!(r.status, StatusCode::OK);
     assert!(n <= 17, "resident page: {:#?}", app.last_statements(n));
 }
+
+#[tokio::test]
+async fn a_path_value_that_does_not_fit_is_a_clear_400() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let page = c.get("/residents/abc").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("cần một con số");
+    for path in ["/api/v1/residents/abc", "/api/v1/residents/99999999999"] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(r.json()["error"], "bad_path", "{path}");
+    }
+}
