@@ -131,6 +131,12 @@ pub async fn prepare_with(
             )?))
         }
         InstanceKind::Department => {
+            // Days recorded before their totals were kept.
+            match department::days::fill_totals(&conn).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(days = n, "day totals stored"),
+                Err(e) => tracing::warn!(error = %e, "could not store day totals"),
+            }
             // A broken DHIS2 mapping is found at start-up, not at the first export.
             department::dhis2::Mapping::load(cfg.dhis2_mapping.as_deref())
                 .map_err(|e| anyhow::anyhow!("DHIS2 mapping: {e}"))?;

@@ -40,11 +40,13 @@ use crate::state::AppState;
         crate::beds::api::take_roll_call,
         crate::beds::api::confirm_roll_call,
         crate::department::dashboard::api,
+        crate::department::receive::receive,
+        crate::department::key_pages::public_key,
         crate::divisions::pages::api_search,
         crate::divisions::pages::api_resolve,
     ),
     components(schemas(crate::summary::schema::OccupancySummary)),
-    modifiers(&Security),
+    modifiers(&Security, &Descriptions),
     tags(
         (name = "account", description = "The signed-in user"),
         (name = "centres", description = "Centres and capacity"),
@@ -72,10 +74,63 @@ impl Modify for Security {
     }
 }
 
+/// OpenAPI requires a description on every response: the ones written without one get
+/// the status's meaning, the same on every operation.
+struct Descriptions;
+
+impl Modify for Descriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (status, r) in op.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(r) = r {
+                        if r.description.trim().is_empty() {
+                            r.description = meaning(status).to_owned();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn meaning(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "204" => "No content",
+        "400" => "The request could not be read (error body in the user's language)",
+        "401" => "Not signed in, or the token is not valid",
+        "403" => "The role may not do this",
+        "404" => "No such record",
+        "409" => "Conflicts with the current state",
+        "413" => "Body too large",
+        "422" => "Validation errors per field",
+        _ => "See the error body",
+    }
+}
+
 pub fn routes() -> Routes<AppState> {
     Routes::new().get("/api/v1/openapi.json", Access::Public, document)
 }
 
-async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// This instance's document: the operations its router serves (a centre does not list
+/// the department's, nor the department a centre's).
+pub fn for_instance(policy: &crate::auth::Policy) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.paths.paths.retain(|path, _| policy.has_path(path));
+    doc
+}
+
+async fn document(
+    axum::extract::State(st): axum::extract::State<AppState>,
+) -> Json<utoipa::openapi::OpenApi> {
+    Json(for_instance(&st.policy))
 }

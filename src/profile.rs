@@ -510,6 +510,8 @@ pub async fn seed_department<C: ConnectionTrait>(
                 releases: Set(serde_json::to_string(&s.movements.releases).unwrap_or_default()),
                 escapes: Set(0),
                 escape_returns: Set(0),
+                intakes_total: Set(intakes),
+                releases_total: Set(releases),
                 ..Default::default()
             });
             if summaries {

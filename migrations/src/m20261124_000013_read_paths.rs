@@ -1,7 +1,8 @@
 //! Read paths for pages that list records (performance issue): the date from which a
 //! compulsory admission has served half its term is stored when its dates change (the
 //! home page's warnings count reduction candidates in SQL instead of recomputing every
-//! admission per view), and the indexes the rewritten list queries use.
+//! admission per view), a day's intake and release totals are stored with the day (the
+//! department's trends), and the indexes the rewritten list queries use.
 
 use sea_orm_migration::prelude::*;
 
@@ -12,6 +13,13 @@ pub struct Migration;
 enum Admission {
     Table,
     HalfTermOn,
+}
+
+#[derive(DeriveIden)]
+enum CentreDay {
+    Table,
+    IntakesTotal,
+    ReleasesTotal,
 }
 
 /// (name, table, columns)
@@ -49,6 +57,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // A day's intakes and releases summed when the day is recorded (trends read
+        // numbers, not JSON, per point).
+        for col in [CentreDay::IntakesTotal, CentreDay::ReleasesTotal] {
+            m.alter_table(
+                Table::alter()
+                    .table(CentreDay::Table)
+                    .add_column(ColumnDef::new(col).big_integer().not_null().default(0))
+                    .to_owned(),
+            )
+            .await?;
+        }
         for (name, table, cols) in INDEXES {
             let mut idx = Index::create();
             idx.name(*name).table(Alias::new(*table)).if_not_exists();
@@ -66,6 +85,15 @@ impl MigrationTrait for Migration {
                 Index::drop()
                     .name(*name)
                     .table(Alias::new(*table))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        for col in [CentreDay::IntakesTotal, CentreDay::ReleasesTotal] {
+            m.alter_table(
+                Table::alter()
+                    .table(CentreDay::Table)
+                    .drop_column(col)
                     .to_owned(),
             )
             .await?;

@@ -26,6 +26,8 @@ use crate::web::{Choice, Form, PageCtx};
 pub struct BoardPage {
     pub ctx: PageCtx,
     pub zones: Vec<ZoneBoard>,
+    /// The zone whose rooms are drawn, when the plan is too long to draw whole.
+    pub shown: Option<String>,
     pub used: usize,
     pub free: usize,
     pub out: usize,
@@ -33,8 +35,35 @@ pub struct BoardPage {
     pub breakdown: store::Breakdown,
 }
 
-pub async fn board(State(st): State<AppState>, ctx: PageCtx) -> AppResult<BoardPage> {
+/// Beds up to which the whole plan is drawn on one page; past it, one zone at a time.
+const WHOLE_PLAN_BEDS: usize = 400;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BoardQuery {
+    pub zone: String,
+}
+
+pub async fn board(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    crate::web::Query(q): crate::web::Query<BoardQuery>,
+) -> AppResult<BoardPage> {
     let zones = store::board(&st.db).await?;
+    let beds: usize = zones.iter().map(|z| z.used + z.free + z.out).sum();
+    let shown = if !q.zone.is_empty() {
+        zones
+            .iter()
+            .find(|z| z.zone.code == q.zone)
+            .map(|z| z.zone.code.clone())
+    } else if beds > WHOLE_PLAN_BEDS {
+        zones
+            .iter()
+            .find(|z| !z.rooms.is_empty())
+            .map(|z| z.zone.code.clone())
+    } else {
+        None
+    };
     let breakdown = store::register_breakdown(&st.db).await?;
     let (used, free, out) = zones.iter().fold((0, 0, 0), |acc, z| {
         (acc.0 + z.used, acc.1 + z.free, acc.2 + z.out)
@@ -42,6 +71,7 @@ pub async fn board(State(st): State<AppState>, ctx: PageCtx) -> AppResult<BoardP
     Ok(BoardPage {
         ctx,
         zones,
+        shown,
         used,
         free,
         out,

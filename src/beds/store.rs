@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -134,15 +135,23 @@ pub async fn suggestions<C: ConnectionTrait>(
     } else {
         ZoneKind::home_of(o.admission_type)
     };
+    // Looked up by id, not scanned per bed.
+    let rooms: HashMap<i32, &room::Model> = s.rooms.iter().map(|r| (r.id, r)).collect();
+    let zones: HashMap<i32, &zone::Model> = s
+        .zones
+        .iter()
+        .filter(|z| z.active)
+        .map(|z| (z.id, z))
+        .collect();
     let mut choices: Vec<(u8, usize, String, BedChoice)> = Vec::new();
     for b in &s.beds {
         if b.state != IN_SERVICE || taken.contains_key(&b.id) {
             continue;
         }
-        let Some(r) = s.rooms.iter().find(|r| r.id == b.room_id) else {
+        let Some(r) = rooms.get(&b.room_id) else {
             continue;
         };
-        let Some(z) = s.zones.iter().find(|z| z.id == r.zone_id && z.active) else {
+        let Some(z) = zones.get(&r.zone_id) else {
             continue;
         };
         let (Some(kind), Some(zsex)) = (ZoneKind::parse(&z.kind), Sex::parse(&z.sex)) else {
@@ -435,6 +444,9 @@ impl BreakdownRow {
 }
 
 impl Breakdown {
+    pub fn add_n(&mut self, t: AdmissionType, s: Sex, n: usize) {
+        *self.cells.entry((t, s)).or_default() += n;
+    }
     pub fn add(&mut self, t: AdmissionType, s: Sex) {
         *self.cells.entry((t, s)).or_default() += 1;
     }
@@ -471,80 +483,100 @@ impl Breakdown {
 
 /// Every resident on the register (in a bed or not, present or away) by type and sex.
 pub async fn register_breakdown<C: ConnectionTrait>(conn: &C) -> AppResult<Breakdown> {
-    let active = admission::Entity::find()
-        .filter(admission::COLUMN.status.eq(ACTIVE))
-        .all(conn)
-        .await?;
-    let people: HashMap<i32, String> = resident::Entity::find()
-        .filter(
-            resident::COLUMN
-                .id
-                .is_in(active.iter().map(|a| a.resident_id).collect::<Vec<_>>()),
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+    #[derive(FromQueryResult)]
+    struct Cell {
+        admission_type: String,
+        sex: String,
+        n: i64,
+    }
+    // Counted in SQL: one row per type × sex, whatever the size of the register.
+    let mut q = Query::select();
+    q.from(admission::Entity)
+        .inner_join(
+            resident::Entity,
+            Expr::col((resident::Entity, resident::Column::Id))
+                .equals((admission::Entity, admission::Column::ResidentId)),
         )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.sex))
-        .collect();
+        .column((admission::Entity, admission::Column::AdmissionType))
+        .column((resident::Entity, resident::Column::Sex))
+        .expr_as(
+            Func::count(Expr::col((admission::Entity, admission::Column::Id))),
+            "n",
+        )
+        .and_where(Expr::col((admission::Entity, admission::Column::Status)).eq(ACTIVE))
+        .group_by_col((admission::Entity, admission::Column::AdmissionType))
+        .group_by_col((resident::Entity, resident::Column::Sex));
+    let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
     let mut b = Breakdown::default();
-    for a in &active {
-        if let (Some(t), Some(s)) = (
-            AdmissionType::parse(&a.admission_type),
-            people.get(&a.resident_id).and_then(|s| Sex::parse(s)),
-        ) {
-            b.add(t, s);
+    for c in Cell::find_by_statement(stmt).all(conn).await? {
+        if let (Some(t), Some(s)) = (AdmissionType::parse(&c.admission_type), Sex::parse(&c.sex)) {
+            b.add_n(t, s, usize::try_from(c.n).unwrap_or(0));
         }
     }
     Ok(b)
 }
 
+/// Who lies in each occupied bed: one joined query of the few columns the board shows.
+#[derive(sea_orm::FromQueryResult)]
+struct BoardOccupant {
+    bed_id: i32,
+    resident_id: i32,
+    full_name: String,
+    code: String,
+    sex: String,
+    admission_type: String,
+}
+
+async fn occupants<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<BoardOccupant>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let mut q = Query::select();
+    q.from(bed_assignment::Entity)
+        .inner_join(
+            admission::Entity,
+            Expr::col((admission::Entity, admission::Column::Id))
+                .equals((bed_assignment::Entity, bed_assignment::Column::AdmissionId)),
+        )
+        .inner_join(
+            resident::Entity,
+            Expr::col((resident::Entity, resident::Column::Id))
+                .equals((admission::Entity, admission::Column::ResidentId)),
+        )
+        .column((bed_assignment::Entity, bed_assignment::Column::BedId))
+        .expr_as(
+            Expr::col((resident::Entity, resident::Column::Id)),
+            "resident_id",
+        )
+        .column((resident::Entity, resident::Column::FullName))
+        .column((resident::Entity, resident::Column::Code))
+        .column((resident::Entity, resident::Column::Sex))
+        .column((admission::Entity, admission::Column::AdmissionType))
+        .and_where(Expr::col((bed_assignment::Entity, bed_assignment::Column::ToAt)).is_null());
+    let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
+    Ok(BoardOccupant::find_by_statement(stmt).all(conn).await?)
+}
+
 /// Zones → rooms → beds with who is in each (the occupancy board).
 pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
     let s = structure(conn).await?;
-    let open = open_assignments(conn).await?;
-    let admissions: HashMap<i32, admission::Model> = admission::Entity::find()
-        .filter(
-            admission::COLUMN
-                .id
-                .is_in(open.iter().map(|o| o.admission_id).collect::<Vec<_>>()),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let people: HashMap<i32, resident::Model> = resident::Entity::find()
-        .filter(
-            resident::COLUMN.id.is_in(
-                admissions
-                    .values()
-                    .map(|a| a.resident_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let by_bed: HashMap<i32, (i32, String, String)> = open
+    let occupants = occupants(conn).await?;
+    let by_bed: HashMap<i32, (i32, String, String)> = occupants
         .iter()
-        .filter_map(|o| {
-            let a = admissions.get(&o.admission_id)?;
-            let p = people.get(&a.resident_id)?;
-            Some((o.bed_id, (p.id, p.full_name.clone(), p.code.clone())))
+        .map(|o| {
+            (
+                o.bed_id,
+                (o.resident_id, o.full_name.clone(), o.code.clone()),
+            )
         })
         .collect();
-    let kind_of_bed: HashMap<i32, (AdmissionType, Sex)> = open
+    let kind_of_bed: HashMap<i32, (AdmissionType, Sex)> = occupants
         .iter()
         .filter_map(|o| {
-            let a = admissions.get(&o.admission_id)?;
-            let p = people.get(&a.resident_id)?;
             Some((
                 o.bed_id,
                 (
-                    AdmissionType::parse(&a.admission_type)?,
-                    Sex::parse(&p.sex)?,
+                    AdmissionType::parse(&o.admission_type)?,
+                    Sex::parse(&o.sex)?,
                 ),
             ))
         })

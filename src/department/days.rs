@@ -59,6 +59,8 @@ pub async fn record<C: ConnectionTrait>(conn: &C, s: &OccupancySummary) -> AppRe
         releases: Set(to_json(&s.movements.releases)),
         escapes: Set(clamp(s.movements.escapes)),
         escape_returns: Set(clamp(s.movements.escape_returns)),
+        intakes_total: Set(s.movements.intakes.values().sum()),
+        releases_total: Set(s.movements.releases.values().sum()),
         ..Default::default()
     };
     match existing {
@@ -75,6 +77,66 @@ pub async fn record<C: ConnectionTrait>(conn: &C, s: &OccupancySummary) -> AppRe
 }
 
 /// Every kept day from `from` to `to` (all centres), by day then centre.
+/// A point of the trends: the figures a chart and the month table use, nothing else.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct DayPoint {
+    pub centre_code: String,
+    pub day: NaiveDate,
+    pub occupancy: i32,
+    pub intakes_total: i64,
+    pub releases_total: i64,
+    pub escapes: i32,
+}
+
+/// The trends' points from `from` to `to` (all centres), by day then centre.
+pub async fn points_between<C: ConnectionTrait>(
+    conn: &C,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<DayPoint>> {
+    use sea_orm::QuerySelect;
+    Ok(centre_day::Entity::find()
+        .select_only()
+        .column(centre_day::Column::CentreCode)
+        .column(centre_day::Column::Day)
+        .column(centre_day::Column::Occupancy)
+        .column(centre_day::Column::IntakesTotal)
+        .column(centre_day::Column::ReleasesTotal)
+        .column(centre_day::Column::Escapes)
+        .filter(centre_day::COLUMN.day.gte(from))
+        .filter(centre_day::COLUMN.day.lte(to))
+        .order_by_asc(centre_day::COLUMN.day)
+        .order_by_asc(centre_day::COLUMN.centre_code)
+        .into_model::<DayPoint>()
+        .all(conn)
+        .await?)
+}
+
+/// Stores the intake and release totals of days recorded before they were kept.
+pub async fn fill_totals<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
+    let rows = centre_day::Entity::find()
+        .filter(centre_day::COLUMN.intakes_total.eq(0))
+        .filter(centre_day::COLUMN.releases_total.eq(0))
+        .all(conn)
+        .await?;
+    let mut n = 0;
+    for r in rows {
+        let (i, o): (i64, i64) = (
+            counts(&r.intakes).values().sum(),
+            counts(&r.releases).values().sum(),
+        );
+        if i == 0 && o == 0 {
+            continue;
+        }
+        let mut am = sea_orm::IntoActiveModel::into_active_model(r);
+        am.intakes_total = Set(i);
+        am.releases_total = Set(o);
+        am.update(conn).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 pub async fn between<C: ConnectionTrait>(
     conn: &C,
     from: NaiveDate,

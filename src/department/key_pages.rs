@@ -100,6 +100,10 @@ pub async fn revoke(
 
 /// A centre's active public key (public keys are not secret): the directory centres use
 /// to check a transfer package signed by another centre.
+#[utoipa::path(get, path = "/api/v1/centre-keys/{code}", tag = "department",
+    params(("code" = String, Path, description = "Centre code, e.g. CS01")),
+    responses((status = 200, description = "`{centre, public_key}`: the Ed25519 public key in base64"),
+        (status = 404, description = "No active key for this centre")))]
 pub async fn public_key(
     axum::extract::State(st): axum::extract::State<crate::state::AppState>,
     crate::web::Path(code): crate::web::Path<String>,

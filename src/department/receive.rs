@@ -45,6 +45,20 @@ fn refuse(status: StatusCode, code: &str, centre: &str, detail: &str) -> Respons
         .into_response()
 }
 
+/// A centre delivers a signed occupancy summary (machine to machine; see the tag's
+/// description for the headers).
+#[utoipa::path(post, path = "/api/v1/summaries", tag = "department",
+    request_body(content = crate::summary::schema::OccupancySummary, description = "The summary as the centre signed it"),
+    params(
+        ("x-rehabops-centre" = String, Header, description = "The sending centre's code, e.g. CS01"),
+        ("x-rehabops-signature" = String, Header, description = "Ed25519 signature of the body (base64)")),
+    responses(
+        (status = 201, description = "Stored"),
+        (status = 200, description = "Already stored (the same bytes again)"),
+        (status = 400, description = "Malformed, inconsistent or of an unknown schema"),
+        (status = 401, description = "Unknown centre or bad signature"),
+        (status = 409, description = "A different summary under this sequence, or a jump past the last beyond the allowed gap"),
+        (status = 413, description = "Body too large")))]
 pub async fn receive(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -351,6 +351,8 @@ mod tests {
             releases: r#"{"completion": 1}"#.into(),
             escapes: 0,
             escape_returns: 0,
+            intakes_total: super::super::days::counts(intakes).values().sum(),
+            releases_total: 1,
         }
     }
 

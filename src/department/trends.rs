@@ -59,7 +59,7 @@ pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<TrendsP
             .checked_sub_months(chrono::Months::new(11))
             .unwrap_or(today - Days::new(335)),
     );
-    let rows = super::days::between(&st.db, from, today).await?;
+    let rows = super::days::points_between(&st.db, from, today).await?;
     let names: BTreeMap<String, String> = centre::Entity::find()
         .order_by_asc(centre::COLUMN.code)
         .all(&st.db)
@@ -80,8 +80,8 @@ pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<TrendsP
             releases: 0,
             escapes: 0,
         });
-        m.intakes += super::days::counts(&r.intakes).values().sum::<i64>();
-        m.releases += super::days::counts(&r.releases).values().sum::<i64>();
+        m.intakes += r.intakes_total;
+        m.releases += r.releases_total;
         m.escapes += i64::from(r.escapes);
     }
     const STYLES: [&str; 7] = ["s0", "s1", "s2", "s3", "s4", "s5", "s6"];

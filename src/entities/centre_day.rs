@@ -27,6 +27,9 @@ pub struct Model {
     pub releases: String,
     pub escapes: i32,
     pub escape_returns: i32,
+    /// Sums of `intakes` and `releases`, kept with them.
+    pub intakes_total: i64,
+    pub releases_total: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

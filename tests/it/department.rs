@@ -851,3 +851,38 @@ async fn last_months_report_sent_as_reconstructed_history_counts_as_received() {
     let status = cs01["monthly"].as_str().unwrap_or_default().to_owned();
     assert!(status == "on_time" || status == "late", "{status}: {cs01}");
 }
+
+#[tokio::test]
+async fn days_recorded_before_totals_were_kept_get_them_at_start() {
+    let dept = TestApp::department().await;
+    with_received_days(&dept, 10).await;
+    use rehabops::entities::centre_day;
+    let rows = centre_day::Entity::find().all(dept.db()).await.unwrap();
+    let want: Vec<i64> = rows
+        .iter()
+        .map(|r| {
+            rehabops::department::days::counts(&r.intakes)
+                .values()
+                .sum()
+        })
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| r.intakes_total).collect::<Vec<_>>(),
+        want,
+        "kept when recorded"
+    );
+    // An older row without totals (as stored before migration 13).
+    for r in rows {
+        let mut am = r.into_active_model();
+        am.intakes_total = Set(0);
+        am.releases_total = Set(0);
+        am.intakes = Set(r#"{"voluntary": 2, "compulsory_adult": 1}"#.into());
+        am.update(dept.db()).await.unwrap();
+    }
+    let n = rehabops::department::days::fill_totals(dept.db())
+        .await
+        .unwrap();
+    assert!(n > 0);
+    let after = centre_day::Entity::find().all(dept.db()).await.unwrap();
+    assert!(after.iter().all(|r| r.intakes_total == 3));
+}

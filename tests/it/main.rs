@@ -20,6 +20,7 @@ mod intake;
 mod migrations;
 mod need_to_know;
 mod occupancy;
+mod openapi;
 mod profile;
 mod search;
 mod tls;
