@@ -15,6 +15,7 @@ use crate::entities::centre;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Catalog;
 use crate::state::AppState;
+use crate::tabular::Cell;
 use crate::web::PageCtx;
 
 #[derive(Deserialize, Default)]
@@ -80,7 +81,8 @@ const TEMPORARY: &[&str] = &["temporary", "determination"];
 
 /// The report as a table of text: header, one row per centre, the total. Person counts
 /// are hidden ("<5" or "x") in the public variant.
-pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<String>>) {
+/// The report's table with typed cells (numbers stay numbers in a spreadsheet).
+pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<Cell>>) {
     let mut header: Vec<String> = [
         "centres.centre",
         "capacity.design_scale",
@@ -125,20 +127,20 @@ pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<St
     let mut rows = Vec::new();
     for (i, r) in b.centres.iter().enumerate() {
         let mut row = vec![
-            r.name.clone(),
-            cat.number(r.design_scale),
-            cat.number(r.receiving_capacity),
+            Cell::Text(r.name.clone()),
+            Cell::Int(r.design_scale),
+            Cell::Int(r.receiving_capacity),
         ];
         let cell = |j: usize| {
             if mask[i][j] {
-                "x".to_owned()
+                Cell::Text("x".to_owned())
             } else {
-                cat.number(matrix[i][j])
+                Cell::Int(matrix[i][j])
             }
         };
         row.push(cell(0));
         if !public {
-            row.push(cat.number(r.occupancy_average));
+            row.push(Cell::Int(r.occupancy_average));
         }
         for j in 1..7 {
             row.push(cell(j));
@@ -147,27 +149,34 @@ pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<St
     }
     let t = &b.total;
     let mut row = vec![
-        cat.t("report.total").to_owned(),
-        cat.number(t.design_scale),
-        cat.number(t.receiving_capacity),
-        cat.number(t.occupancy_end),
+        Cell::Text(cat.t("report.total").to_owned()),
+        Cell::Int(t.design_scale),
+        Cell::Int(t.receiving_capacity),
+        Cell::Int(t.occupancy_end),
     ];
     if !public {
-        row.push(cat.number(t.occupancy_average));
+        row.push(Cell::Int(t.occupancy_average));
     }
-    row.extend(counts(t).into_iter().skip(1).map(|v| cat.number(v)));
+    row.extend(counts(t).into_iter().skip(1).map(Cell::Int));
     if public {
         // A column with a single hidden cell and nothing else to hide beside it (the
         // other centres at 0) would give the cell away through its total: hide the total.
         for j in 0..7 {
             if mask.iter().filter(|m| m[j]).count() == 1 {
                 let col = if j == 0 { 3 } else { 3 + j };
-                row[col] = "x".to_owned();
+                row[col] = Cell::Text("x".to_owned());
             }
         }
     }
     rows.push(row);
     (header, rows)
+}
+
+/// The cells as a page or a PDF shows them.
+fn shown(cat: &Catalog, rows: Vec<Vec<Cell>>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .map(|r| r.iter().map(|c| c.shown(cat)).collect())
+        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -234,6 +243,7 @@ pub async fn page(
     };
     let b = build(&st.db, p).await?;
     let (header, rows) = table(ctx.cat, &b, false);
+    let rows = shown(ctx.cat, rows);
     let status = if error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -273,13 +283,18 @@ pub async fn xlsx(
     let public = q.public == "1";
     let b = build(&st.db, p).await?;
     let (header, rows) = table(ctx.cat, &b, public);
-    let mut records = vec![vec![title(ctx.cat, &p)], header];
-    records.extend(rows);
-    if public {
-        records.push(vec![ctx.t("report.suppression_note").to_owned()]);
-    }
-    let sheet = p.code();
-    let body = tokio::task::spawn_blocking(move || crate::tabular::to_xlsx(&sheet, &records))
+    let sheet = crate::tabular::Sheet {
+        name: p.code(),
+        title: Some(title(ctx.cat, &p)),
+        header,
+        rows,
+        notes: if public {
+            vec![ctx.t("report.suppression_note").to_owned()]
+        } else {
+            Vec::new()
+        },
+    };
+    let body = tokio::task::spawn_blocking(move || sheet.to_xlsx())
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -304,6 +319,7 @@ pub async fn pdf(
     let b = build(&st.db, p).await?;
     let cat = ctx.cat;
     let (header, rows) = table(cat, &b, public);
+    let rows = shown(cat, rows);
     let heading = title(cat, &p);
     let unit = crate::web::instance_name(&st, cat);
     let today = cat.date(st.today());

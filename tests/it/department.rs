@@ -517,11 +517,28 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
     let (_, internal) = rehabops::department::reports::table(cat, &b, false);
     let (_, public) = rehabops::department::reports::table(cat, &b, true);
     let row = b.centres.iter().position(|c| c.code == "CS01").unwrap();
-    assert_eq!(internal[row][3], "3");
-    assert_eq!(public[row][3], "x");
+    use rehabops::tabular::Cell;
+    let hidden = Cell::Text("x".into());
+    assert_eq!(internal[row][3], Cell::Int(3));
+    assert_eq!(public[row][3], hidden);
     // The other centres are at 0, so the total would give the 3 away: hidden too.
-    assert_eq!(public.last().unwrap()[3], "x");
-    assert_eq!(internal.last().unwrap()[3], "3");
+    assert_eq!(public.last().unwrap()[3], hidden);
+    assert_eq!(internal.last().unwrap()[3], Cell::Int(3));
+    // In the spreadsheet the figures are numbers a SUM can add, not text like "1.500".
+    let r = monitor.get("/reports/xlsx?p=2026-10").await;
+    {
+        use calamine::{Data, Reader};
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes.clone())).unwrap();
+        let range = book.worksheet_range("2026-10").unwrap();
+        // Title line, header, then the centres: CS01's row holds 3 as a number.
+        let cs01_row = u32::try_from(row + 2).unwrap();
+        assert_eq!(range.get_value((cs01_row, 3)), Some(&Data::Float(3.0)));
+        assert!(matches!(
+            range.get_value((cs01_row, 1)),
+            Some(Data::Float(_))
+        ));
+    }
 
     for (path, ct) in [
         ("/reports/pdf?p=2026-10", "application/pdf"),

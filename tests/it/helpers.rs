@@ -292,6 +292,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (files: PDF, XLSX).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -357,6 +359,7 @@ impl Client<'_> {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
