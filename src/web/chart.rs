@@ -77,8 +77,10 @@ impl LineChart {
         let mut out = String::new();
         let _ = write!(
             out,
-            r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title>"#,
-            esc(&self.title)
+            // Named by its own title, without an id: a page with two charts must not
+            // announce the second with the first one's name.
+            r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+            t = esc(&self.title)
         );
         // Horizontal grid and y labels.
         let mut v = 0;

@@ -171,6 +171,32 @@ fn raw_keys(body: &str) -> BTreeSet<String> {
     found
 }
 
+/// Element ids used twice, and `for` / `aria-describedby` / `aria-labelledby` naming an
+/// id the page does not have (a label or description a screen reader cannot find).
+fn id_problems(body: &str) -> Vec<String> {
+    let doc = Html::parse_document(body);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for el in doc.select(&selector("[id]")) {
+        let id = el.value().attr("id").unwrap_or_default();
+        if !seen.insert(id.to_owned()) {
+            out.push(format!("duplicate id {id:?}"));
+        }
+    }
+    for attr in ["for", "aria-describedby", "aria-labelledby"] {
+        for el in doc.select(&selector(&format!("[{attr}]"))) {
+            for id in el.value().attr(attr).unwrap_or_default().split_whitespace() {
+                if !seen.contains(id) {
+                    out.push(format!("{attr} names missing id {id:?}"));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[derive(Default)]
 struct Walk {
     visited: BTreeSet<String>,
@@ -199,6 +225,9 @@ impl Walk {
                 self.failures.push(format!(
                     "{role:?} GET {url}: raw catalogue key {key:?} shown"
                 ));
+            }
+            for problem in id_problems(&r.body) {
+                self.failures.push(format!("{role:?} GET {url}: {problem}"));
             }
         }
         let s = r.status;
@@ -295,6 +324,19 @@ async fn every_page_and_get_form_of_every_department_role_answers() {
 }
 
 #[test]
+fn duplicate_ids_and_dangling_references_are_found() {
+    let page = r#"<html><body><label for="a">A</label><input id="a" aria-describedby="a-hint a-error">
+        <p id="a-hint">h</p><input id="a"></body></html>"#;
+    assert_eq!(
+        id_problems(page),
+        vec![
+            "aria-describedby names missing id \"a-error\"".to_owned(),
+            "duplicate id \"a\"".to_owned()
+        ]
+    );
+}
+
+#[test]
 fn raw_keys_are_found_in_text_not_in_attributes() {
     let page = r#"<html><body><a href="/x" class="summary.kind">Hàng</a>
         <td>summary.kind_reconstructed</td><p>Tệp bed.pdf, 1.5 ngày. Hết.</p></body></html>"#;
@@ -311,4 +353,21 @@ fn route_patterns_group_ids_and_query_keys() {
     assert_eq!(same_site("https://x.org/"), None);
     assert_eq!(same_site("/logout"), None);
     assert_eq!(same_site("/beds#z1"), Some("/beds".into()));
+}
+
+#[tokio::test]
+async fn the_resident_page_of_the_intake_desk_has_no_id_problems() {
+    let app = TestApp::centre().await;
+    let today = app.state.today();
+    rehabops::intake::demo::seed(app.db(), "CS01", 5, today)
+        .await
+        .expect("residents");
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let r = c.get("/residents/1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("/release"),
+        "the release form is on the page"
+    );
+    assert_eq!(id_problems(&r.body), Vec::<String>::new());
 }
