@@ -426,21 +426,47 @@ impl Doc {
         self.y += mm;
     }
 
-    /// Serialises with the fonts subset to the glyphs used.
+    /// Serialises with the fonts subset to the glyphs used, dated now and naming the
+    /// program that made it.
     pub fn finish(mut self) -> Vec<u8> {
         let pages = std::mem::take(&mut self.pages)
             .into_iter()
             .map(|ops| PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops))
             .collect();
+        let now = printpdf::OffsetDateTime::now();
+        let info = &mut self.doc.metadata.info;
+        info.creation_date = now.clone();
+        info.modification_date = now.clone();
+        info.metadata_date = now;
+        info.producer = format!("rehabops {}", env!("CARGO_PKG_VERSION"));
+        info.creator = "rehabops".to_owned();
         let mut warnings = Vec::new();
-        self.doc.with_pages(pages).save(
+        let bytes = self.doc.with_pages(pages).save(
             &PdfSaveOptions {
                 subset_fonts: true,
                 ..Default::default()
             },
             &mut warnings,
-        )
+        );
+        without_pdfx_marker(bytes)
     }
+}
+
+/// printpdf writes `GTS_PDFXVersion` even when empty, which makes readers present the
+/// file as PDF/X; these papers claim no such conformance. The key is removed (the file
+/// is rewritten by lopdf); should that fail, the file is kept as printpdf made it.
+fn without_pdfx_marker(bytes: Vec<u8>) -> Vec<u8> {
+    let rewrite = || -> Option<Vec<u8>> {
+        let mut doc = lopdf::Document::load_mem(&bytes).ok()?;
+        let info = doc.trailer.get(b"Info").ok()?.as_reference().ok()?;
+        doc.get_dictionary_mut(info)
+            .ok()?
+            .remove(b"GTS_PDFXVersion");
+        let mut out = Vec::with_capacity(bytes.len());
+        doc.save_to(&mut out).ok()?;
+        Some(out)
+    };
+    rewrite().unwrap_or(bytes)
 }
 
 pub fn nfc(s: &str) -> String {
@@ -480,6 +506,31 @@ mod tests {
         }
         let bytes = d.finish();
         assert!(bytes.starts_with(b"%PDF"));
+        // Dated now, naming the program, and claiming no PDF/X conformance.
+        let parsed = lopdf::Document::load_mem(&bytes).expect("a PDF lopdf reads");
+        let info = parsed
+            .trailer
+            .get(b"Info")
+            .and_then(|i| i.as_reference())
+            .and_then(|r| parsed.get_dictionary(r))
+            .expect("an Info dictionary");
+        assert!(info.get(b"GTS_PDFXVersion").is_err(), "no PDF/X marker");
+        let created = info
+            .get(b"CreationDate")
+            .and_then(|v| v.as_str())
+            .expect("date");
+        let year = chrono::Utc::now().format("D:%Y").to_string();
+        assert!(created.starts_with(year.as_bytes()), "{created:?}");
+        let producer = info
+            .get(b"Producer")
+            .and_then(|v| v.as_str())
+            .expect("producer");
+        let units: Vec<u16> = producer
+            .chunks(2)
+            .filter_map(|c| (c.len() == 2).then(|| u16::from_be_bytes([c[0], c[1]])))
+            .collect();
+        let text = String::from_utf16_lossy(&units);
+        assert!(text.contains("rehabops"), "{text:?}");
         // Subset fonts keep the file small (the full font alone is 760 KB).
         assert!(bytes.len() < 200_000, "{} bytes", bytes.len());
     }
