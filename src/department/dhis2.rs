@@ -29,7 +29,14 @@ pub struct Target {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
+    /// The monthly data set.
     pub data_set: String,
+    /// Data sets of quarterly and yearly periods (DHIS2 ties a data set to one period
+    /// type); a period whose data set is not configured is not exported.
+    #[serde(default)]
+    pub data_set_quarterly: Option<String>,
+    #[serde(default)]
+    pub data_set_yearly: Option<String>,
     /// Centre code → organisation unit code.
     pub org_units: BTreeMap<String, String>,
     /// Indicator → target.
@@ -78,8 +85,14 @@ impl Mapping {
     pub fn parse(src: &str) -> Result<Mapping, String> {
         let m: Mapping = toml::from_str(src).map_err(|e| e.to_string())?;
         let known = indicators(&CentreReport::default());
-        if !valid_code(&m.data_set) {
-            return Err(format!("data_set: invalid code {:?}", m.data_set));
+        for (key, code) in [
+            ("data_set", Some(&m.data_set)),
+            ("data_set_quarterly", m.data_set_quarterly.as_ref()),
+            ("data_set_yearly", m.data_set_yearly.as_ref()),
+        ] {
+            if let Some(code) = code.filter(|c| !valid_code(c)) {
+                return Err(format!("{key}: invalid code {code:?}"));
+            }
         }
         for (centre, ou) in &m.org_units {
             if !valid_code(ou) {
@@ -103,6 +116,16 @@ impl Mapping {
             }
         }
         Ok(m)
+    }
+
+    /// The data set of a period's type, if one is configured.
+    pub fn data_set_for(&self, p: &ReportPeriod) -> Option<&str> {
+        use super::report::PeriodKind;
+        match p.kind {
+            PeriodKind::Month => Some(self.data_set.as_str()),
+            PeriodKind::Quarter => self.data_set_quarterly.as_deref(),
+            PeriodKind::Year => self.data_set_yearly.as_deref(),
+        }
     }
 
     /// The configured mapping (file named in the configuration) or the shipped one.
@@ -133,10 +156,13 @@ pub struct DataValue {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DataValueSet {
+    /// `CODE`: the data set, elements, combos and organisation units are named by their
+    /// codes, not by DHIS2's generated ids.
+    pub id_scheme: String,
     pub data_set: String,
     pub period: String,
-    /// yyyy-mm-dd: when the department closed the figures.
-    pub complete_date: String,
+    /// Completeness is not sent: a set for seven centres has no one organisation unit to
+    /// register it for (DHIS2 would register it for none).
     pub data_values: Vec<DataValue>,
 }
 
@@ -160,16 +186,17 @@ fn values<'a>(m: &'a Mapping, centres: &'a [CentreReport]) -> Vec<(&'a str, &'a 
     out
 }
 
+/// The period's values as a `dataValueSet`, or None when no data set is configured for
+/// the period's type.
 pub fn data_value_set(
     m: &Mapping,
     p: &ReportPeriod,
     centres: &[CentreReport],
-    complete: chrono::NaiveDate,
-) -> DataValueSet {
-    DataValueSet {
-        data_set: m.data_set.clone(),
+) -> Option<DataValueSet> {
+    Some(DataValueSet {
+        id_scheme: "CODE".into(),
+        data_set: m.data_set_for(p)?.to_owned(),
         period: p.dhis2(),
-        complete_date: complete.format("%Y-%m-%d").to_string(),
         data_values: values(m, centres)
             .into_iter()
             .map(|(ou, t, v)| DataValue {
@@ -180,7 +207,7 @@ pub fn data_value_set(
                 value: v.to_string(),
             })
             .collect(),
-    }
+    })
 }
 
 /// The same values as ADX: one `group` per organisation unit.
@@ -201,6 +228,9 @@ pub fn adx(
     root.push_attribute(("exported", exported));
     w.write_event(Event::Start(root)).map_err(err)?;
     let period = p.adx();
+    let data_set = m
+        .data_set_for(p)
+        .ok_or_else(|| "no data set for this period type".to_owned())?;
     let all = values(m, centres);
     let mut units: Vec<&str> = all.iter().map(|v| v.0).collect();
     units.dedup();
@@ -208,7 +238,7 @@ pub fn adx(
         let mut g = BytesStart::new("group");
         g.push_attribute(("orgUnit", ou));
         g.push_attribute(("period", period.as_str()));
-        g.push_attribute(("dataSet", m.data_set.as_str()));
+        g.push_attribute(("dataSet", data_set));
         w.write_event(Event::Start(g)).map_err(err)?;
         for (_, t, v) in all.iter().filter(|x| x.0 == ou) {
             let mut dv = BytesStart::new("dataValue");
@@ -251,7 +281,8 @@ async fn period_and_report(
 pub async fn json(State(st): State<AppState>, Query(q): Query<ReportQuery>) -> AppResult<Response> {
     let m = mapping(&st)?;
     let (p, b) = period_and_report(&st, &q).await?;
-    let set = data_value_set(&m, &p, &b.centres, st.today());
+    let set = data_value_set(&m, &p, &b.centres)
+        .ok_or_else(|| AppError::invalid("p", "error.dhis2_period_type"))?;
     let body = serde_json::to_vec_pretty(&set).map_err(|e| AppError::Internal(e.into()))?;
     Ok(crate::web::attachment(
         body,
@@ -263,6 +294,9 @@ pub async fn json(State(st): State<AppState>, Query(q): Query<ReportQuery>) -> A
 pub async fn xml(State(st): State<AppState>, Query(q): Query<ReportQuery>) -> AppResult<Response> {
     let m = mapping(&st)?;
     let (p, b) = period_and_report(&st, &q).await?;
+    if m.data_set_for(&p).is_none() {
+        return Err(AppError::invalid("p", "error.dhis2_period_type"));
+    }
     let exported = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let body =
         adx(&m, &p, &b.centres, &exported).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;

@@ -567,7 +567,10 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["completeDate", "dataSet", "dataValues", "period"]);
+    // Codes, not UIDs; no completeness for a set of several centres (it would register
+    // for no organisation unit).
+    assert_eq!(keys, ["dataSet", "dataValues", "idScheme", "period"]);
+    assert_eq!(raw["idScheme"], "CODE");
     let set: rehabops::department::dhis2::DataValueSet = serde_json::from_value(raw).unwrap();
     assert_eq!(set.period, "202610");
     assert_eq!(set.data_set, "RHB_MONTHLY");
@@ -590,6 +593,11 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
         .find(|v| v.org_unit == "HN_CSCN_01" && v.data_element == "RHB_RESIDENTS_MINOR")
         .unwrap();
     assert_eq!(minors.value, "1");
+    // A quarter goes to the quarterly data set, not the monthly one.
+    let q = monitor.get("/reports/dhis2.json?p=2026-Q4").await.json();
+    assert_eq!(q["dataSet"], "RHB_QUARTERLY");
+    let y = monitor.get("/reports/adx.xml?p=2026").await;
+    assert!(y.body.contains(r#"dataSet="RHB_YEARLY""#), "{}", y.body);
 
     // ADX: the same values, one group per organisation unit.
     let r = monitor.get("/reports/adx.xml?p=2026-10").await;
