@@ -102,6 +102,9 @@ pub enum AppError {
     /// The request conflicts with the current state (a duplicate, a stale form).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Too much work at once (password checks): try again shortly (503, Retry-After).
+    #[error("busy")]
+    Busy,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("internal: {0:#}")]
@@ -123,6 +126,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -137,8 +141,18 @@ impl AppError {
             AppError::Csrf => "error.csrf",
             AppError::BadRequest(k) | AppError::Conflict(k) => k,
             AppError::Invalid(_) => "error.invalid",
+            AppError::Busy => "error.busy",
             AppError::Db(e) if is_unique_violation(e) => "error.duplicate",
             AppError::Db(_) | AppError::Internal(_) => "error.internal",
+        }
+    }
+}
+
+impl From<crate::auth::password::PasswordError> for AppError {
+    fn from(e: crate::auth::password::PasswordError) -> AppError {
+        match e {
+            crate::auth::password::PasswordError::Busy => AppError::Busy,
+            other => AppError::Internal(other.into()),
         }
     }
 }

@@ -198,7 +198,7 @@ pub async fn demo_accounts<C: ConnectionTrait>(conn: &C, kind: InstanceKind) -> 
     let demo = demo_users()?;
     let hash = crate::auth::password::hash(demo.password.clone())
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(AppError::from)?;
     let actor = Actor::system("demo");
     let mut added = 0;
     for u in demo.for_instance(kind) {

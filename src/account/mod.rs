@@ -113,7 +113,7 @@ async fn change_password(
         .ok_or(AppError::NotFound)?;
     let current_ok = password::verify(f.current.clone(), Some(stored.password_hash))
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(AppError::from)?;
     let result = if current_ok {
         let txn = db::begin_write(&st.db).await?;
         match users::set_password(&txn, &ctx.actor(), me.id, &f.password, &f.password_confirm).await

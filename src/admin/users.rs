@@ -97,9 +97,7 @@ pub async fn create<C: ConnectionTrait>(
     form: &NewUserForm,
 ) -> AppResult<app_user::Model> {
     let (new, pw) = validate(form, kind).map_err(AppError::Invalid)?;
-    let hash = password::hash(pw)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = password::hash(pw).await.map_err(AppError::from)?;
     insert_with_hash(conn, actor, kind, new, hash).await
 }
 
@@ -230,7 +228,7 @@ pub async fn set_password<C: ConnectionTrait>(
     errors.into_result()?;
     let hash = password::hash(new_password.to_owned())
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(AppError::from)?;
     let mut am = u.into_active_model();
     am.password_hash = Set(hash);
     am.password_changed_at = Set(Utc::now());

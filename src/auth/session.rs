@@ -200,7 +200,7 @@ pub async fn login(
             .map(|u| u.password_hash.clone()),
     )
     .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .map_err(AppError::from)?;
 
     let txn = crate::db::begin_write(db).await?;
     // Re-read the account inside the write transaction: parallel attempts each see the

@@ -131,10 +131,25 @@ fn render_error(
     is_api: bool,
     info: ErrorInfo,
 ) -> Response {
-    let cat = ctx.lang.catalog();
     if let Some(detail) = &info.detail {
         tracing::error!(request_id = %ctx.request_id, status = info.status.as_u16(), %detail, "request failed");
     }
+    let mut resp = render_error_body(st, ctx, path, is_api, &info);
+    if info.status == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    resp
+}
+
+fn render_error_body(
+    st: &AppState,
+    ctx: &RequestCtx,
+    path: &str,
+    is_api: bool,
+    info: &ErrorInfo,
+) -> Response {
+    let cat = ctx.lang.catalog();
     if is_api {
         let fields: serde_json::Map<String, serde_json::Value> = info
             .fields
@@ -154,7 +169,7 @@ fn render_error(
         let next = serde_urlencoded::to_string([("next", path)]).unwrap_or_default();
         return Redirect::to(&format!("/login?{next}")).into_response();
     }
-    let page = ErrorPage::new(st, ctx, path, &info);
+    let page = ErrorPage::new(st, ctx, path, info);
     match askama::Template::render(&page) {
         Ok(html) => (info.status, Html(html)).into_response(),
         Err(e) => {
