@@ -263,23 +263,70 @@ fn cell_text(c: &calamine::Data) -> String {
     }
 }
 
+/// Columns a register may have (a roster has about thirty).
+pub const MAX_COLUMNS: u32 = 64;
+/// Bytes the workbook may hold once unpacked (a 1.5 KB file can claim gigabytes).
+pub const MAX_UNPACKED: u64 = 64 * 1024 * 1024;
+
+/// Refuses a workbook whose parts would unpack past [`MAX_UNPACKED`], read from the zip
+/// directory before anything is decompressed.
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), Msg> {
+    let unreadable = |_| Msg::new("error.import_unreadable");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let f = zip.by_index_raw(i).map_err(unreadable)?;
+        total = total.saturating_add(f.size());
+    }
+    if total > MAX_UNPACKED {
+        return Err(Msg::new("error.import_too_large").arg("max", MAX_UNPACKED / (1024 * 1024)));
+    }
+    Ok(())
+}
+
+/// The first sheet, read cell by cell within the caps (rows, columns, unpacked size):
+/// a sheet that claims a cell at XFD1048576 is refused, never allocated.
 pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<ImportRow>, Msg> {
     use calamine::{Reader, Xlsx};
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|_| Msg::new("error.import_unreadable"))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| Msg::new("error.import_unreadable"))?
-        .map_err(|_| Msg::new("error.import_unreadable"))?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(cell_text).collect())
-        .unwrap_or_default();
-    let table = rows
-        .enumerate()
-        .map(|(i, r)| (i + 2, r.iter().map(cell_text).collect()))
-        .collect();
+    let unreadable = |_| Msg::new("error.import_unreadable");
+    check_unpacked_size(bytes)?;
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| Msg::new("error.import_unreadable"))?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut grid: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if c >= MAX_COLUMNS {
+            return Err(Msg::new("error.import_too_many_columns").arg("max", MAX_COLUMNS));
+        }
+        let r = usize::try_from(r).unwrap_or(usize::MAX);
+        if r > MAX_ROWS {
+            return Err(Msg::new("error.import_too_many_rows").arg("max", MAX_ROWS));
+        }
+        if grid.len() <= r {
+            grid.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut grid[r];
+        let c = c as usize;
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(&calamine::Data::from(cell.get_value().clone()));
+    }
+    // The header is the first row with anything in it; lines are numbered as the
+    // spreadsheet numbers its rows.
+    let first_used = grid
+        .iter()
+        .position(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .unwrap_or(0);
+    let mut rows = grid.into_iter().enumerate().skip(first_used);
+    let header: Vec<String> = rows.next().map(|(_, r)| r).unwrap_or_default();
+    let table = rows.map(|(i, r)| (i + 1, r)).collect();
     rows_from_table(&header, table)
 }
 

@@ -123,7 +123,11 @@ pub async fn upload(
             _ => {}
         }
     }
-    let rows = match import::parse(&bytes) {
+    // Parsing is CPU work on untrusted input: off the async threads.
+    let parsed = tokio::task::spawn_blocking(move || import::parse(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let rows = match parsed {
         Ok(r) => r,
         Err(m) => {
             let msg = m.render(ctx.cat);

@@ -188,3 +188,29 @@ async fn xlsx_registers_with_labels_dates_and_numeric_ids() {
         ("voluntary", Some(6))
     );
 }
+
+/// A tiny workbook that claims a cell at XFD1048576 (the whole sheet) is refused with a
+/// message, without materialising the sheet; so is one far down the rows.
+#[tokio::test]
+async fn a_workbook_claiming_a_huge_sheet_is_refused_not_allocated() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let bomb = |row: u32, col: u16| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Họ và tên").unwrap();
+        sheet.write_string(row, col, "x").unwrap();
+        book.save_to_buffer().unwrap()
+    };
+    let wide = bomb(1_048_575, 16_383);
+    assert!(wide.len() < 10_000, "{} bytes", wide.len());
+    let r = c.post_file("/residents/import", &wide, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("hơn 64 cột");
+    let tall = bomb(1_048_575, 0);
+    let r = c.post_file("/residents/import", &tall, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("20000");
+    // The centre still answers.
+    assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+}
