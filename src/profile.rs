@@ -42,24 +42,7 @@ impl CentreSize {
     }
 }
 
-/// A small deterministic generator (the same data on every run and machine).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use crate::intake::demo::Lcg;
 
 const FAMILY: &[&str] = &[
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô",
@@ -78,10 +61,6 @@ struct Stay {
     sex: &'static str,
     admitted_on: NaiveDate,
     released_on: Option<NaiveDate>,
-}
-
-fn pick<'a>(rng: &mut Lcg, xs: &'a [&'a str]) -> &'a str {
-    xs[rng.below(xs.len() as u64) as usize]
 }
 
 /// One admission of one person (`n` numbers people and admissions alike).
@@ -118,9 +97,9 @@ fn stay(rng: &mut Lcg, n: usize, present: bool, today: NaiveDate) -> Stay {
     .unwrap_or(admitted_on);
     let name = format!(
         "{} {} {}",
-        pick(rng, FAMILY),
-        pick(rng, MIDDLE),
-        pick(rng, GIVEN)
+        rng.pick(FAMILY),
+        rng.pick(MIDDLE),
+        rng.pick(GIVEN)
     );
     let id = i32::try_from(n).unwrap_or(i32::MAX);
     let mut events = Vec::new();

@@ -80,23 +80,24 @@ const SUBSTANCES: &[&str] = &[
     "Ketamine",
 ];
 
-/// A small deterministic generator (same demo every run).
-struct Lcg(u64);
+/// A small deterministic generator (same demo every run; the benchmark data set uses it
+/// too).
+pub struct Lcg(pub u64);
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
+    pub fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
         xs[self.below(xs.len() as u64) as usize]
     }
-    fn chance(&mut self, percent: u64) -> bool {
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 }
