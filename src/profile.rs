@@ -370,7 +370,7 @@ async fn place_in_beds<C: ConnectionTrait>(
                 .unwrap_or_default()
                 .and_utc()),
             to_at: Set(None),
-            reason: Set("admission".into()),
+            reason: Set(String::new()),
             override_reason: Set(String::new()),
             assigned_by: Set("profile".into()),
             ended_by: Set(String::new()),

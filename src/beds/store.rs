@@ -1023,3 +1023,25 @@ pub async fn resident_bed_history<C: ConnectionTrait>(
         .await?;
     stays_of(conn, rows).await
 }
+
+#[cfg(test)]
+mod reason_label_tests {
+    /// The reasons the program itself writes on a stay are shown as labels, in both
+    /// languages (typed reasons are shown as typed).
+    #[test]
+    fn every_recorded_stay_reason_has_a_label() {
+        let source = include_str!("store.rs").to_owned() + include_str!("../intake/store.rs");
+        let mut codes: Vec<&str> = ["\"release\"", "\"transfer\"", "\"vacated\"", "\"swap\""]
+            .into_iter()
+            .filter(|c| source.contains(c))
+            .collect();
+        codes.dedup();
+        assert_eq!(codes.len(), 4, "the codes are still written: {codes:?}");
+        for lang in crate::i18n::Lang::ALL {
+            for c in &codes {
+                let key = format!("bed_reason.{}", c.trim_matches('"'));
+                assert!(lang.catalog().has(&key), "{lang:?}: {key}");
+            }
+        }
+    }
+}

@@ -66,6 +66,16 @@ impl PageCtx {
     ) -> String {
         self.cat.t2(key, n1, v1, n2, v2)
     }
+    /// The label of a code recorded by the program (`<prefix>.<code>` in the catalogue),
+    /// or the text as a user typed it when it is not a code.
+    pub fn label_or(&self, prefix: &str, code: &str) -> String {
+        let key = format!("{prefix}.{code}");
+        if self.cat.has(&key) {
+            self.cat.t(&key).to_owned()
+        } else {
+            code.to_owned()
+        }
+    }
     /// A field error (or any message) in the page's language.
     pub fn msg(&self, m: &crate::error::Msg) -> String {
         m.render(self.cat)
