@@ -1030,7 +1030,9 @@ mod reason_label_tests {
     /// languages (typed reasons are shown as typed).
     #[test]
     fn every_recorded_stay_reason_has_a_label() {
-        let source = include_str!("store.rs").to_owned() + include_str!("../intake/store.rs");
+        let source = include_str!("store.rs").to_owned()
+            + include_str!("pages.rs")
+            + include_str!("../intake/store.rs");
         let mut codes: Vec<&str> = ["\"release\"", "\"transfer\"", "\"vacated\"", "\"swap\""]
             .into_iter()
             .filter(|c| source.contains(c))
