@@ -78,6 +78,8 @@ pub fn progress(plan: &Plan, report: &super::report::CentreReport) -> Vec<Progre
 
 pub struct PlanView {
     pub plan: Plan,
+    /// Catalogue key: ended, in force, or not yet in force (plans are dated data).
+    pub status: &'static str,
     pub rows: Vec<Progress>,
     pub first_day: Option<NaiveDate>,
     pub last_day: Option<NaiveDate>,
@@ -88,6 +90,19 @@ pub struct PlanView {
 pub struct PlanPage {
     pub ctx: PageCtx,
     pub plans: Vec<PlanView>,
+    /// Whether any plan on file applies today (if not, the page says so).
+    pub in_force: bool,
+}
+
+/// Where a plan stands on `today`.
+pub fn status_on(plan: &Plan, today: NaiveDate) -> &'static str {
+    if today > plan.to {
+        "plan.status_ended"
+    } else if today < plan.from {
+        "plan.status_future"
+    } else {
+        "plan.status_in_force"
+    }
 }
 
 impl PlanPage {
@@ -108,6 +123,7 @@ impl PlanPage {
 }
 
 pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<PlanPage> {
+    let today = st.today();
     let mut out = Vec::new();
     for plan in plans().map_err(|e| AppError::Internal(anyhow::anyhow!("plan targets: {e}")))? {
         let rows = super::days::between(&st.db, plan.from, plan.to).await?;
@@ -129,17 +145,34 @@ pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<PlanPag
         let (_, total) = super::report::build(&rows, &codes, &period);
         out.push(PlanView {
             rows: progress(&plan, &total),
+            status: status_on(&plan, today),
             plan,
             first_day,
             last_day,
         });
     }
-    Ok(PlanPage { ctx, plans: out })
+    let in_force = out.iter().any(|v| v.status == "plan.status_in_force");
+    // The plan in force (or the latest) first.
+    out.sort_by_key(|v| std::cmp::Reverse(v.plan.to));
+    Ok(PlanPage {
+        ctx,
+        plans: out,
+        in_force,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_is_ended_in_force_or_not_yet_by_its_dates() {
+        let p = &plans().unwrap()[0];
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(status_on(p, d(2026, 11, 24)), "plan.status_ended");
+        assert_eq!(status_on(p, d(2025, 12, 31)), "plan.status_in_force");
+        assert_eq!(status_on(p, d(2020, 12, 31)), "plan.status_future");
+    }
 
     #[test]
     fn plan_241_targets_are_loaded() {

@@ -645,6 +645,9 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
     assert_eq!(p.status, StatusCode::OK);
     p.assert_contains("241/KH-UBND");
     p.assert_contains("6.900");
+    // 2021–2025 has ended: the page says so, and that no plan in force is on file.
+    p.assert_contains("Đã kết thúc");
+    p.assert_contains("Chưa có kế hoạch đang thực hiện");
 }
 
 #[tokio::test]
