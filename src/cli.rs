@@ -364,7 +364,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 password_confirm: password,
             };
             let txn = db::begin_write(&conn).await?;
-            match users::create(&txn, &Actor::system("cli"), inst.kind, &form).await {
+            match users::create(
+                &txn,
+                &Actor::system("cli"),
+                inst.kind,
+                cfg.default_lang,
+                &form,
+            )
+            .await
+            {
                 Ok(u) => {
                     txn.commit().await?;
                     println!("account {} ({}) created", u.username, u.role);

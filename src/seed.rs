@@ -216,6 +216,7 @@ pub async fn demo_accounts<C: ConnectionTrait>(conn: &C, kind: InstanceKind) -> 
             conn,
             &actor,
             kind,
+            crate::i18n::Lang::Vi,
             NewUser {
                 username: u.username.clone(),
                 full_name: u.full_name.clone(),

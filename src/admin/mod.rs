@@ -136,7 +136,15 @@ async fn create_user(
     Form(form): Form<NewUserForm>,
 ) -> AppResult<Response> {
     let txn = db::begin_write(&st.db).await?;
-    match users::create(&txn, &ctx.actor(), st.instance.kind, &form).await {
+    match users::create(
+        &txn,
+        &ctx.actor(),
+        st.instance.kind,
+        st.cfg.default_lang,
+        &form,
+    )
+    .await
+    {
         Ok(_) => {
             txn.commit().await?;
             Ok(Redirect::to("/admin/users?ok=user_created").into_response())

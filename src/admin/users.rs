@@ -94,17 +94,21 @@ pub async fn create<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     kind: InstanceKind,
+    lang: crate::i18n::Lang,
     form: &NewUserForm,
 ) -> AppResult<app_user::Model> {
     let (new, pw) = validate(form, kind).map_err(AppError::Invalid)?;
     let hash = password::hash(pw).await.map_err(AppError::from)?;
-    insert_with_hash(conn, actor, kind, new, hash).await
+    insert_with_hash(conn, actor, kind, lang, new, hash).await
 }
 
+/// Stores an account. `lang` is the instance's default language: a new account reads
+/// pages in it until its user chooses another.
 pub async fn insert_with_hash<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     kind: InstanceKind,
+    lang: crate::i18n::Lang,
     new: NewUser,
     password_hash: String,
 ) -> AppResult<app_user::Model> {
@@ -117,7 +121,7 @@ pub async fn insert_with_hash<C: ConnectionTrait>(
         full_name: Set(new.full_name.clone()),
         password_hash: Set(password_hash),
         role: Set(new.role.as_str().to_owned()),
-        lang: Set("vi".into()),
+        lang: Set(lang.code().to_owned()),
         active: Set(true),
         failed_logins: Set(0),
         locked_until: Set(None),

@@ -197,6 +197,7 @@ impl TestApp {
                 &conn,
                 &Actor::system("test"),
                 kind,
+                cfg.default_lang,
                 NewUser {
                     username: role.as_str().to_owned(),
                     full_name: format!("Test {}", role.as_str()),
