@@ -130,9 +130,18 @@ pub fn admission(sight: Sight, mut a: admission::Model) -> admission::Model {
     a
 }
 
-/// The movements record, or nothing when `sight` does not include it.
-pub fn events(sight: Sight, events: Vec<admission_event::Model>) -> Vec<admission_event::Model> {
-    if sight.movements { events } else { Vec::new() }
+/// An admission's movements record, or nothing (and no query) when `sight` does not
+/// include it.
+pub async fn movements<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    sight: Sight,
+    admission_id: i32,
+) -> crate::error::AppResult<Vec<admission_event::Model>> {
+    if sight.movements {
+        crate::intake::store::events_of(conn, admission_id).await
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// A line of the residents list as `sight` may see it.

@@ -51,11 +51,13 @@ pub async fn board(
 ) -> AppResult<BoardPage> {
     let zones = store::board(&st.db).await?;
     let beds: usize = zones.iter().map(|z| z.used + z.free + z.out).sum();
-    let shown = if !q.zone.is_empty() {
-        zones
-            .iter()
-            .find(|z| z.zone.code == q.zone)
-            .map(|z| z.zone.code.clone())
+    let asked = zones
+        .iter()
+        .find(|z| !q.zone.is_empty() && z.zone.code == q.zone)
+        .map(|z| z.zone.code.clone());
+    // An unknown zone in the address shows the first one, not the whole long plan.
+    let shown = if asked.is_some() {
+        asked
     } else if beds > WHOLE_PLAN_BEDS {
         zones
             .iter()

@@ -114,9 +114,16 @@ pub async fn points_between<C: ConnectionTrait>(
 
 /// Stores the intake and release totals of days recorded before they were kept.
 pub async fn fill_totals<C: ConnectionTrait>(conn: &C) -> AppResult<usize> {
+    // Only days with movements recorded: a quiet day (`{}` both) stays at zero and is not
+    // read again at every start.
     let rows = centre_day::Entity::find()
         .filter(centre_day::COLUMN.intakes_total.eq(0))
         .filter(centre_day::COLUMN.releases_total.eq(0))
+        .filter(
+            sea_orm::Condition::any()
+                .add(centre_day::COLUMN.intakes.ne("{}"))
+                .add(centre_day::COLUMN.releases.ne("{}")),
+        )
         .all(conn)
         .await?;
     let mut n = 0;

@@ -312,11 +312,7 @@ pub async fn show(
     let r = store::get_resident(&st.db, id).await?;
     let mut admissions = Vec::new();
     for a in store::admissions_of(&st.db, id).await? {
-        let events = if sight.movements {
-            store::events_of(&st.db, a.id).await?
-        } else {
-            Vec::new()
-        };
+        let events = need_to_know::movements(&st.db, sight, a.id).await?;
         admissions.push(admission_dto(need_to_know::admission(sight, a), events));
     }
     Ok(axum::Json(ResidentDetail {

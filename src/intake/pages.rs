@@ -451,11 +451,7 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
     let mut active = None;
     let mut past = Vec::new();
     for a in store::admissions_of(&st.db, id).await? {
-        let events = if sight.movements {
-            store::events_of(&st.db, a.id).await?
-        } else {
-            Vec::new()
-        };
+        let events = need_to_know::movements(&st.db, sight, a.id).await?;
         let view = admission_view(
             need_to_know::admission(sight, a),
             events,

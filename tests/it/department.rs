@@ -465,21 +465,8 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
     .unwrap();
     assert_eq!(again, 0);
     enqueue(&centre, "on_demand").await;
-    let addr = free_port().await;
-    let server = dept
-        .serve_on(tokio::net::TcpListener::bind(addr).await.unwrap())
-        .await;
-    let r = push::flush(
-        centre.db(),
-        &push::client(None).unwrap(),
-        key,
-        &format!("http://{addr}"),
-        "CS01",
-    )
-    .await
-    .unwrap();
+    let r = deliver(&dept, &centre).await;
     assert_eq!((r.delivered, r.pending), (32, 0), "{:?}", r.error);
-    server.abort();
     let days = rehabops::entities::centre_day::Entity::find()
         .count(dept.db())
         .await
@@ -784,6 +771,12 @@ pub async fn with_received_days(dept: &TestApp, days: u64) {
     .await
     .unwrap();
     enqueue(&centre, "on_demand").await;
+    let r = deliver(dept, &centre).await;
+    assert_eq!(r.pending, 0, "{:?}", r.error);
+}
+
+/// Serves the department on a real socket for as long as CS01's queue takes to flush.
+async fn deliver(dept: &TestApp, centre: &TestApp) -> push::FlushReport {
     let addr = free_port().await;
     let server = dept
         .serve_on(tokio::net::TcpListener::bind(addr).await.unwrap())
@@ -791,14 +784,14 @@ pub async fn with_received_days(dept: &TestApp, days: u64) {
     let r = push::flush(
         centre.db(),
         &push::client(None).unwrap(),
-        key,
+        &centre.state.delivery.as_ref().unwrap().key,
         &format!("http://{addr}"),
         "CS01",
     )
     .await
     .unwrap();
     server.abort();
-    assert_eq!(r.pending, 0, "{:?}", r.error);
+    r
 }
 
 fn signed_post(

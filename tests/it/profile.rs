@@ -87,3 +87,63 @@ async fn a_department_with_five_years_of_seven_centres_is_served() {
         assert_eq!(r.status, StatusCode::OK, "{path}");
     }
 }
+
+/// The statements a main page runs do not grow with the size of the register or of the
+/// department's history: the same at two scales, and within a pinned bound.
+#[tokio::test]
+async fn main_pages_run_as_many_statements_at_any_scale() {
+    async fn centre_counts(scale: f64) -> Vec<(String, usize)> {
+        let app = TestApp::centre().await;
+        rehabops::profile::seed_centre(app.db(), scale, app.state.today(), &quiet)
+            .await
+            .expect("profile");
+        let mut c = app.login_as(Role::Director).await;
+        let mut out = Vec::new();
+        for path in ["/", "/residents", "/releases", "/beds", "/beds/occupancy"] {
+            let (n, r) = app.queries_of(&mut c, path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            out.push((path.to_owned(), n));
+        }
+        out
+    }
+    async fn department_counts(scale: f64) -> Vec<(String, usize)> {
+        let dept = TestApp::department().await;
+        rehabops::profile::seed_department(dept.db(), scale, dept.state.today(), true, &quiet)
+            .await
+            .expect("profile");
+        let mut m = dept.login_as(Role::DepartmentMonitor).await;
+        let mut out = Vec::new();
+        for path in ["/dashboard", "/dashboard/trends", "/reports?p=2026-10"] {
+            let (n, r) = dept.queries_of(&mut m, path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            out.push((path.to_owned(), n));
+        }
+        out
+    }
+    // A page may read one bounded set more when it exists at all (the release calendar
+    // reads the escaped residents' events only when someone has escaped).
+    let grows_at_most_by_one = |a: &[(String, usize)], b: &[(String, usize)]| {
+        for ((path, x), (_, y)) in a.iter().zip(b) {
+            assert!(
+                y <= &(x + 1) && x <= &(y + 1),
+                "{path}: {x} then {y} statements"
+            );
+        }
+    };
+    let small = centre_counts(0.02).await;
+    let larger = centre_counts(0.06).await;
+    grows_at_most_by_one(&small, &larger);
+    let bounds = [15, 5, 5, 7, 17];
+    for ((path, n), max) in larger.iter().zip(bounds) {
+        assert!(*n <= max, "{path}: {n} statements, pinned at {max}");
+    }
+    let small = department_counts(0.02).await;
+    let larger = department_counts(0.06).await;
+    grows_at_most_by_one(&small, &larger);
+    // The dashboard reads two rows per centre (latest summary, last month's report):
+    // bounded by the seven centres, not by their history.
+    let bounds = [18, 4, 4];
+    for ((path, n), max) in larger.iter().zip(bounds) {
+        assert!(*n <= max, "{path}: {n} statements, pinned at {max}");
+    }
+}
