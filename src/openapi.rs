@@ -45,8 +45,8 @@ use crate::state::AppState;
         crate::divisions::pages::api_search,
         crate::divisions::pages::api_resolve,
     ),
-    components(schemas(crate::summary::schema::OccupancySummary)),
-    modifiers(&Security, &Descriptions),
+    components(schemas(crate::summary::schema::OccupancySummary, ApiError)),
+    modifiers(&Security, &Responses),
     tags(
         (name = "account", description = "The signed-in user"),
         (name = "centres", description = "Centres and capacity"),
@@ -74,13 +74,26 @@ impl Modify for Security {
     }
 }
 
-/// OpenAPI requires a description on every response: the ones written without one get
-/// the status's meaning, the same on every operation.
-struct Descriptions;
+/// What every operation may answer besides its own results, each with the one error
+/// body: OpenAPI requires a description on every response (the ones written without one
+/// get the status's meaning), and a client (or schemathesis) must find every status the
+/// server sends documented.
+struct Responses;
 
-impl Modify for Descriptions {
+impl Modify for Responses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+        let error = ResponseBuilder::new()
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "ApiError",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let ops = [
                 &mut item.get,
                 &mut item.post,
@@ -89,16 +102,59 @@ impl Modify for Descriptions {
                 &mut item.patch,
             ];
             for op in ops.into_iter().flatten() {
-                for (status, r) in op.responses.responses.iter_mut() {
-                    if let utoipa::openapi::RefOr::T(r) = r {
+                let with_body = op.request_body.is_some();
+                let public = op.security.is_none();
+                let responses = &mut op.responses.responses;
+                for status in common_errors(path, with_body, public) {
+                    responses.entry(status.to_owned()).or_insert_with(|| {
+                        let mut r: Response = error.clone();
+                        r.description = meaning(status).to_owned();
+                        RefOr::T(r)
+                    });
+                }
+                for (status, r) in responses.iter_mut() {
+                    if let RefOr::T(r) = r {
                         if r.description.trim().is_empty() {
                             r.description = meaning(status).to_owned();
+                        }
+                        if r.content.is_empty() && status.starts_with('4') {
+                            r.content = error.content.clone();
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// The statuses any operation of this kind can answer: 400 for a query, path or body
+/// that cannot be read, 401/403 for a signed-in route, 404 for a path naming a record,
+/// 422 for a body, 503 when the server sheds load (password checks).
+fn common_errors(path: &str, with_body: bool, public: bool) -> Vec<&'static str> {
+    let mut v = vec!["400"];
+    if !public {
+        v.extend(["401", "403", "503"]);
+    }
+    if path.contains('{') {
+        v.push("404");
+    }
+    if with_body {
+        v.extend(["413", "422"]);
+    }
+    v
+}
+
+/// The error body of every API error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body built in `web::context::render_error_body`
+pub struct ApiError {
+    /// A stable code, e.g. `invalid`, `not_found`, `bad_query`.
+    error: String,
+    /// The message in the user's language.
+    message: String,
+    /// Per-field messages (validation errors); empty otherwise.
+    fields: std::collections::BTreeMap<String, String>,
+    request_id: String,
 }
 
 fn meaning(status: &str) -> &'static str {
@@ -113,6 +169,7 @@ fn meaning(status: &str) -> &'static str {
         "409" => "Conflicts with the current state",
         "413" => "Body too large",
         "422" => "Validation errors per field",
+        "503" => "Busy: try again after the Retry-After seconds",
         _ => "See the error body",
     }
 }
@@ -129,8 +186,28 @@ pub fn for_instance(policy: &crate::auth::Policy) -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The document as served: optional query parameters say `allowEmptyValue`, because an
+/// empty field (as a form sends it) means "not set" here (`web::Query`). utoipa's model
+/// has no such field, so it is added to the JSON.
+pub fn served(policy: &crate::auth::Policy) -> serde_json::Value {
+    let mut doc = serde_json::to_value(for_instance(policy)).unwrap_or_default();
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for op in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+            for params in op.values_mut().filter_map(|o| o.get_mut("parameters")) {
+                for p in params.as_array_mut().into_iter().flatten() {
+                    let optional_query = p["in"] == "query" && p["required"] != true;
+                    if let (true, Some(p)) = (optional_query, p.as_object_mut()) {
+                        p.insert("allowEmptyValue".into(), true.into());
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
+
 async fn document(
     axum::extract::State(st): axum::extract::State<AppState>,
-) -> Json<utoipa::openapi::OpenApi> {
-    Json(for_instance(&st.policy))
+) -> Json<serde_json::Value> {
+    Json(served(&st.policy))
 }

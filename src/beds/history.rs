@@ -263,9 +263,12 @@ pub async fn planned_intakes<C: ConnectionTrait>(
 #[serde(default)]
 pub struct PlannedIntakeForm {
     /// dd/mm/yyyy, after today.
+    #[schema(required = true)]
     pub expected_on: String,
+    #[schema(required = true)]
     pub count: String,
     /// compulsory_adult, compulsory_minor, voluntary, temporary or determination.
+    #[schema(required = true)]
     pub admission_type: String,
     pub note: String,
 }
@@ -362,10 +365,13 @@ pub async fn cancel_planned_intake<C: ConnectionTrait>(
 #[serde(default)]
 pub struct CapacityForm {
     /// dd/mm/yyyy: the day the new figures take effect.
+    #[schema(required = true)]
     pub effective_from: String,
     /// Quy mô thiết kế.
+    #[schema(required = true)]
     pub design_scale: String,
     /// Khả năng tiếp nhận.
+    #[schema(required = true)]
     pub receiving_capacity: String,
     /// Why (a decision number, a renovation): required.
     pub reason: String,

@@ -179,6 +179,7 @@ pub async fn suggestions<C: ConnectionTrait>(
 #[serde(default)]
 pub struct AssignForm {
     /// Id of the bed (see the suggestions).
+    #[schema(required = true)]
     pub bed_id: String,
     pub reason: String,
     /// A director's written reason for placing outside the zone rules.
@@ -666,6 +667,7 @@ fn check_fit(
 #[serde(default)]
 pub struct SwapForm {
     /// Code of the other occupied bed (e.g. B1-P03-05).
+    #[schema(required = true)]
     pub other_bed: String,
     pub reason: String,
     /// A director's written reason when either resident ends up outside the zone rules.
@@ -811,6 +813,7 @@ pub async fn swap<C: ConnectionTrait>(
 #[serde(default)]
 pub struct BedStateForm {
     /// `in_service` or `out_of_service`.
+    #[schema(required = true)]
     pub state: String,
     /// Required when taking a bed out of service.
     pub reason: String,

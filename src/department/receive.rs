@@ -30,6 +30,19 @@ use crate::summary::schema::{MAX_BYTES, OccupancySummary, SCHEMA};
 pub const MAX_GAP: i64 = 1_000;
 use crate::summary::signing;
 
+/// The body of a refused delivery (its own shape: the sender is a centre's program, not
+/// a user, and acts on `reason`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body `refuse` writes
+pub struct Refusal {
+    /// Always `refused`.
+    status: String,
+    /// `too_large`, `unknown_centre`, `bad_signature`, `malformed`, `unknown_schema`,
+    /// `inconsistent`, `replayed_sequence` or `sequence_gap`.
+    reason: String,
+    detail: String,
+}
+
 fn refuse(status: StatusCode, code: &str, centre: &str, detail: &str) -> Response {
     tracing::warn!(
         status = status.as_u16(),
@@ -55,10 +68,10 @@ fn refuse(status: StatusCode, code: &str, centre: &str, detail: &str) -> Respons
     responses(
         (status = 201, description = "Stored"),
         (status = 200, description = "Already stored (the same bytes again)"),
-        (status = 400, description = "Malformed, inconsistent or of an unknown schema"),
-        (status = 401, description = "Unknown centre or bad signature"),
-        (status = 409, description = "A different summary under this sequence, or a jump past the last beyond the allowed gap"),
-        (status = 413, description = "Body too large")))]
+        (status = 400, body = Refusal, description = "Malformed, inconsistent or of an unknown schema"),
+        (status = 401, body = Refusal, description = "Unknown centre or bad signature"),
+        (status = 409, body = Refusal, description = "A different summary under this sequence, or a jump past the last beyond the allowed gap"),
+        (status = 413, body = Refusal, description = "Body too large")))]
 pub async fn receive(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -36,6 +36,7 @@ pub struct AddressForm {
     pub current_unlisted: bool,
     pub current_address: String,
     /// Why the address changes (moved, written wrongly at intake, …).
+    #[schema(required = true)]
     pub reason: String,
 }
 

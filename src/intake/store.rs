@@ -56,10 +56,13 @@ pub async fn load_rules<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<LegalRule
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ResidentForm {
+    #[schema(required = true)]
     pub full_name: String,
     /// dd/mm/yyyy (or yyyy-mm-dd).
+    #[schema(required = true)]
     pub date_of_birth: String,
     /// `male` or `female`.
+    #[schema(required = true)]
     pub sex: String,
     /// `cccd`, `passport` or `birth_certificate`.
     pub id_kind: String,
@@ -658,14 +661,18 @@ pub fn term_events(events: &[admission_event::Model]) -> Vec<TermEvent> {
 #[serde(default)]
 pub struct AdmissionForm {
     /// compulsory_adult, compulsory_minor, voluntary, temporary or determination.
+    #[schema(required = true)]
     pub admission_type: String,
     /// Court decision, contract or management decision number.
+    #[schema(required = true)]
     pub document_number: String,
     /// dd/mm/yyyy: the decision or contract date (selects the legal regime).
+    #[schema(required = true)]
     pub document_date: String,
     /// Deciding body (court) or signing party.
     pub issuing_body: String,
     /// dd/mm/yyyy.
+    #[schema(required = true)]
     pub admitted_on: String,
     pub term_months: String,
     pub guardian_name: String,
@@ -982,8 +989,10 @@ pub async fn get_admission<C: ConnectionTrait>(conn: &C, id: i32) -> AppResult<a
 pub struct EventForm {
     /// escape, escape_return, hospital_out, hospital_return, funeral_leave,
     /// funeral_return, criminal_removal, criminal_return, term_reduction, stage_change.
+    #[schema(required = true)]
     pub kind: String,
     /// dd/mm/yyyy.
+    #[schema(required = true)]
     pub occurred_on: String,
     /// HH:MM.
     pub occurred_time: String,
@@ -1179,8 +1188,10 @@ pub async fn record_event<C: ConnectionTrait>(
 #[serde(default)]
 pub struct ReleaseForm {
     /// Release reason code.
+    #[schema(required = true)]
     pub reason: String,
     /// dd/mm/yyyy.
+    #[schema(required = true)]
     pub released_on: String,
     pub document_ref: String,
     /// Receiving centre code for a transfer.

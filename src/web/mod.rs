@@ -337,9 +337,17 @@ pub fn nfc(s: &str) -> String {
     s.nfc().collect()
 }
 
+/// Text in NFC; a number with no fraction (`2253.0`) as the integer it is, as JSON Schema
+/// reads it, so an integer field accepts it.
 fn nfc_json(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::String(s) => *s = nfc(s),
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
         serde_json::Value::Array(a) => a.iter_mut().for_each(nfc_json),
         serde_json::Value::Object(o) => o.values_mut().for_each(nfc_json),
         _ => {}
