@@ -125,7 +125,14 @@ pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<Ce
         vec![vec![false; 7]; matrix.len()]
     };
     let mut rows = Vec::new();
+    let width = header.len();
     for (i, r) in b.centres.iter().enumerate() {
+        // No day of the period received (the future, or before the centre reported):
+        // "no data", never a row of zeros.
+        if r.days_covered == 0 {
+            rows.push(no_data_row(cat, &r.name, width));
+            continue;
+        }
         let mut row = vec![
             Cell::Text(r.name.clone()),
             Cell::Int(r.design_scale),
@@ -148,6 +155,10 @@ pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<Ce
         rows.push(row);
     }
     let t = &b.total;
+    if t.days_covered == 0 {
+        rows.push(no_data_row(cat, cat.t("report.total"), width));
+        return (header, rows);
+    }
     let mut row = vec![
         Cell::Text(cat.t("report.total").to_owned()),
         Cell::Int(t.design_scale),
@@ -172,6 +183,12 @@ pub fn table(cat: &Catalog, b: &Built, public: bool) -> (Vec<String>, Vec<Vec<Ce
     (header, rows)
 }
 
+fn no_data_row(cat: &Catalog, name: &str, width: usize) -> Vec<Cell> {
+    let mut row = vec![Cell::Text(name.to_owned())];
+    row.extend((1..width).map(|_| Cell::Text(cat.t("report.no_data").to_owned())));
+    row
+}
+
 /// The cells as a page or a PDF shows them.
 fn shown(cat: &Catalog, rows: Vec<Vec<Cell>>) -> Vec<Vec<String>> {
     rows.into_iter()
@@ -191,6 +208,8 @@ pub struct ReportsPage {
     pub days: i64,
     pub quick: Vec<(String, String)>,
     pub error: Option<String>,
+    /// No centre sent a day of the period.
+    pub empty: bool,
 }
 
 impl ReportsPage {
@@ -265,6 +284,7 @@ pub async fn page(
                 .collect(),
             days: p.days(),
             quick: quick_links(ctx.cat, today),
+            empty: b.total.days_covered == 0,
             header,
             rows,
             error,

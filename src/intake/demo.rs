@@ -119,9 +119,11 @@ pub async fn seed<C: ConnectionTrait>(
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
     let now = Utc::now();
     let mut admitted_dates = Vec::with_capacity(count);
+    let mut admitted_types = Vec::with_capacity(count);
     for i in 0..count {
         let female = rng.chance(6);
-        let minor = rng.chance(3);
+        // About 3% are minors, and at least one in every fifty (a small demo has some).
+        let minor = rng.chance(3) || i % 50 == 7;
         let age = if minor {
             15 + rng.below(3) as i32
         } else {
@@ -187,9 +189,9 @@ pub async fn seed<C: ConnectionTrait>(
 
         let t = match rng.below(100) {
             _ if minor => AdmissionType::CompulsoryMinor,
-            0..=74 => AdmissionType::CompulsoryAdult,
-            75..=91 => AdmissionType::Voluntary,
-            92..=97 => AdmissionType::Temporary,
+            0..=75 => AdmissionType::CompulsoryAdult,
+            76..=95 => AdmissionType::Voluntary,
+            96..=98 => AdmissionType::Temporary,
             _ => AdmissionType::Determination,
         };
         let max_ago: i64 = match t {
@@ -201,6 +203,7 @@ pub async fn seed<C: ConnectionTrait>(
         let ago = 1 + rng.below(max_ago as u64) as i64;
         let admitted = today - Duration::days(ago);
         admitted_dates.push(admitted);
+        admitted_types.push(t);
         // Some people were here before: a completed earlier course that ended shortly
         // before this admission.
         let mut prior = 0;
@@ -335,8 +338,8 @@ pub async fn seed<C: ConnectionTrait>(
         .await?;
         // A few are away: escaped or in hospital.
         let away = match rng.below(100) {
-            0..=1 if ago > 10 => Some((rules::EventKind::Escape, Presence::Escaped, "")),
-            2 if ago > 10 => Some((
+            0 if ago > 10 => Some((rules::EventKind::Escape, Presence::Escaped, "")),
+            1..=2 if ago > 10 => Some((
                 rules::EventKind::HospitalOut,
                 Presence::InHospital,
                 "Bệnh viện đa khoa huyện",
@@ -345,7 +348,13 @@ pub async fn seed<C: ConnectionTrait>(
         };
         let mut events = Vec::new();
         if let Some((kind, presence, place)) = away {
-            let on = today - Duration::days(1 + rng.below(ago.min(14) as u64) as i64);
+            // Escaped any time in the last three months (still away); in hospital lately.
+            let window = if kind == rules::EventKind::Escape {
+                90
+            } else {
+                14
+            };
+            let on = today - Duration::days(1 + rng.below(ago.min(window) as u64) as i64);
             admission_event::ActiveModel {
                 admission_id: Set(a.id),
                 kind: Set(kind.as_str().into()),
@@ -385,7 +394,9 @@ pub async fn seed<C: ConnectionTrait>(
         am.update(conn).await?;
     }
     store::fill_half_terms(conn).await?;
-    let former = seed_former(conn, centre_code, &mut rng, &admitted_dates, count, today).await?;
+    let mut stays = bed_predecessors(&mut rng, &admitted_dates);
+    stays.extend(short_stays(&mut rng, &admitted_types, today));
+    let former = seed_former(conn, centre_code, &mut rng, &stays, count, today).await?;
     audit::record(
         conn,
         &Actor::system("demo"),
@@ -398,21 +409,22 @@ pub async fn seed<C: ConnectionTrait>(
     Ok(count)
 }
 
-/// Former residents: most beds had an earlier occupant who completed a course and left
-/// shortly before the current one arrived. Without them the year's occupancy history,
-/// reconstructed from the records, would climb from nothing to today's figure.
-async fn seed_former<C: ConnectionTrait>(
-    conn: &C,
-    centre_code: &str,
-    rng: &mut Lcg,
-    admitted_dates: &[NaiveDate],
-    first_index: usize,
-    today: NaiveDate,
-) -> AppResult<usize> {
-    let rules_all = store::load_rules(conn).await?;
-    let now = Utc::now();
-    let mut n = 0;
-    for (k, next_admitted) in admitted_dates.iter().enumerate() {
+/// An earlier stay to record as a released admission.
+struct FormerStay {
+    t: AdmissionType,
+    started: NaiveDate,
+    released: NaiveDate,
+    /// An escape and the return, within the stay.
+    escape: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// Most beds had an earlier occupant who completed a course and left shortly before the
+/// current one arrived. Without them the year's occupancy history, reconstructed from
+/// the records, would climb from nothing to today's figure. A few of them escaped once
+/// and came back, so escapes are spread over the year as they are in life.
+fn bed_predecessors(rng: &mut Lcg, admitted_dates: &[NaiveDate]) -> Vec<FormerStay> {
+    let mut out = Vec::new();
+    for next_admitted in admitted_dates {
         if !rng.chance(85) {
             continue;
         }
@@ -425,11 +437,81 @@ async fn seed_former<C: ConnectionTrait>(
             330 + rng.below(400) as i64
         };
         let started = released - Duration::days(stay);
+        let escape = rng.chance(4).then(|| {
+            let away = started + Duration::days(30 + rng.below((stay - 90) as u64) as i64);
+            (away, away + Duration::days(2 + rng.below(19) as i64))
+        });
         let t = if voluntary {
             AdmissionType::Voluntary
         } else {
             AdmissionType::CompulsoryAdult
         };
+        out.push(FormerStay {
+            t,
+            started,
+            released,
+            escape,
+        });
+    }
+    out
+}
+
+/// Temporary stays and addiction determinations of the past year, at the rate today's
+/// ones imply (a temporary stay lasts up to about 20 days, a determination up to 5), so
+/// the year's intakes do not jump in the current month.
+fn short_stays(rng: &mut Lcg, now: &[AdmissionType], today: NaiveDate) -> Vec<FormerStay> {
+    let count = |t| now.iter().filter(|x| **x == t).count() as u64;
+    // Arrivals per 1,000 days.
+    let rates = [
+        (
+            AdmissionType::Temporary,
+            count(AdmissionType::Temporary) * 1000 / 20,
+            7,
+            20,
+        ),
+        (
+            AdmissionType::Determination,
+            count(AdmissionType::Determination) * 1000 / 4,
+            2,
+            5,
+        ),
+    ];
+    let mut out = Vec::new();
+    for ago in 2..365 {
+        let day = today - Duration::days(ago);
+        for (t, per_mille, shortest, longest) in rates {
+            let n = per_mille / 1000 + u64::from(rng.below(1000) < per_mille % 1000);
+            for _ in 0..n {
+                let days = (shortest + rng.below(longest - shortest + 1)) as i64;
+                // Those still here are today's residents, made by `seed`.
+                if day + Duration::days(days) >= today {
+                    continue;
+                }
+                out.push(FormerStay {
+                    t,
+                    started: day,
+                    released: day + Duration::days(days),
+                    escape: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+async fn seed_former<C: ConnectionTrait>(
+    conn: &C,
+    centre_code: &str,
+    rng: &mut Lcg,
+    stays: &[FormerStay],
+    first_index: usize,
+    today: NaiveDate,
+) -> AppResult<usize> {
+    let rules_all = store::load_rules(conn).await?;
+    let now = Utc::now();
+    let mut n = 0;
+    for (k, stay) in stays.iter().enumerate() {
+        let (t, started, released) = (stay.t, stay.started, stay.released);
         let Some(rule) = rules::rule_for(&rules_all, t, started - Duration::days(3)) else {
             continue;
         };
@@ -490,30 +572,34 @@ async fn seed_former<C: ConnectionTrait>(
         let mut am: resident::ActiveModel = r.clone().into();
         am.code = Set(format!("{centre_code}-{:06}", r.id));
         let r = am.update(conn).await?;
-        admission::ActiveModel {
+        let a = admission::ActiveModel {
             resident_id: Set(r.id),
             admission_type: Set(t.as_str().into()),
             status: Set(RELEASED.into()),
             presence: Set(Presence::Present.as_str().into()),
             presence_since: Set(started),
             admitted_on: Set(started),
-            document_number: Set(if voluntary {
-                format!("HĐ-{}/{}", 1 + rng.below(900), started.year())
-            } else {
-                format!("{}/{}/QĐ-TA", 1 + rng.below(400), started.year())
+            document_number: Set(match t {
+                AdmissionType::Voluntary => {
+                    format!("HĐ-{}/{}", 1 + rng.below(900), started.year())
+                }
+                AdmissionType::Temporary => format!("{}/QĐ-QL", 1 + rng.below(300)),
+                AdmissionType::Determination => format!("YC-{}", 1 + rng.below(300)),
+                _ => format!("{}/{}/QĐ-TA", 1 + rng.below(400), started.year()),
             }),
             document_date: Set(started - Duration::days(3)),
-            issuing_body: Set(if voluntary {
-                String::new()
-            } else {
+            issuing_body: Set(if t.is_compulsory() {
                 court(&district)
+            } else {
+                String::new()
             }),
             guardian_name: Set(String::new()),
-            term_months: Set(Some(match stay {
-                _ if voluntary => 6,
-                0..=450 => 12,
-                _ => 24,
-            })),
+            term_months: Set(match t {
+                AdmissionType::Voluntary => Some(6),
+                AdmissionType::Temporary | AdmissionType::Determination => None,
+                _ if (released - started).num_days() <= 450 => Some(12),
+                _ => Some(24),
+            }),
             prior_rehabilitations: Set(0),
             rule_id: Set(Some(rule.id)),
             regime_code: Set(rule.regime_code.clone()),
@@ -526,10 +612,11 @@ async fn seed_former<C: ConnectionTrait>(
             belongings: Set(String::new()),
             released_on: Set(Some(released)),
             release_reason: Set(Some(
-                if voluntary {
-                    ReleaseReason::VoluntaryCompletion
-                } else {
-                    ReleaseReason::Completion
+                match t {
+                    AdmissionType::Voluntary => ReleaseReason::VoluntaryCompletion,
+                    AdmissionType::Temporary => ReleaseReason::TemporaryEnded,
+                    AdmissionType::Determination => ReleaseReason::DeterminationDone,
+                    _ => ReleaseReason::Completion,
                 }
                 .as_str()
                 .into(),
@@ -543,9 +630,42 @@ async fn seed_former<C: ConnectionTrait>(
         }
         .insert(conn)
         .await?;
+        if let Some((away, back)) = stay.escape {
+            for (kind, on) in [
+                (rules::EventKind::Escape, away),
+                (rules::EventKind::EscapeReturn, back),
+            ] {
+                past_event(a.id, kind, on, now).insert(conn).await?;
+            }
+        }
         n += 1;
     }
     Ok(n)
+}
+
+/// A movement recorded at the time by the desk (demo data).
+fn past_event(
+    admission_id: i32,
+    kind: rules::EventKind,
+    on: NaiveDate,
+    now: chrono::DateTime<Utc>,
+) -> admission_event::ActiveModel {
+    admission_event::ActiveModel {
+        admission_id: Set(admission_id),
+        kind: Set(kind.as_str().into()),
+        occurred_on: Set(on),
+        occurred_time: Set(String::new()),
+        document_ref: Set(String::new()),
+        reason: Set(String::new()),
+        months: Set(0),
+        travel_days: Set(0),
+        place: Set(String::new()),
+        corrects_id: Set(None),
+        recorded_by: Set(None),
+        recorded_by_name: Set("demo".into()),
+        recorded_at: Set(now),
+        ..Default::default()
+    }
 }
 
 /// Splits `total` over centres in proportion to their receiving capacity (largest
@@ -578,6 +698,38 @@ pub fn split(total: usize, capacities: &[i32]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demo's history has temporary stays and escapes in every month, at about the
+    /// rate today's figures imply, not only in the current month.
+    #[test]
+    fn past_short_stays_and_escapes_are_spread_over_the_year() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let mut rng = Lcg(7);
+        let now = vec![AdmissionType::Temporary; 20];
+        let stays = short_stays(&mut rng, &now, today);
+        // One arrival a day on average, for about 363 days, less those still here.
+        assert!((300..=380).contains(&stays.len()), "{}", stays.len());
+        assert!(
+            stays
+                .iter()
+                .all(|s| s.released < today && s.started < s.released)
+        );
+        let months: std::collections::BTreeSet<_> = stays
+            .iter()
+            .map(|s| (s.started.year(), s.started.month()))
+            .collect();
+        assert!(months.len() >= 12, "{months:?}");
+        let dates: Vec<NaiveDate> = (0..2000).map(|i| today - Duration::days(i % 340)).collect();
+        let beds = bed_predecessors(&mut rng, &dates);
+        let escapes: Vec<_> = beds
+            .iter()
+            .filter_map(|s| s.escape.map(|e| (s, e)))
+            .collect();
+        assert!(escapes.len() > 30, "{}", escapes.len());
+        for (s, (away, back)) in escapes {
+            assert!(s.started < away && away < back && back < s.released);
+        }
+    }
 
     #[test]
     fn split_adds_up() {

@@ -478,6 +478,15 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
     let dash = monitor.get("/api/v1/dashboard").await.json();
     assert_eq!(dash["centres"][0]["occupancy"], 3);
     assert!(dash["centres"][0]["sequence"].as_i64().unwrap() == 32);
+    // The six centres that never reported say so rather than show 0 residents.
+    let page = monitor.get("/dashboard").await;
+    assert_eq!(
+        page.body
+            .matches("Chưa nhận được báo cáo nào của cơ sở này.")
+            .count(),
+        12,
+        "two tables × six centres"
+    );
 
     let page = monitor.get("/reports?p=2026-10").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -511,6 +520,17 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
     // The other centres are at 0, so the total would give the 3 away: hidden too.
     assert_eq!(public.last().unwrap()[3], hidden);
     assert_eq!(internal.last().unwrap()[3], Cell::Int(3));
+    // A centre that sent no day of the period shows "no data", capacity included, not 0.
+    let other = b.centres.iter().position(|c| c.code != "CS01").unwrap();
+    let no_data = Cell::Text("không có số liệu".into());
+    assert_eq!(internal[other][1], no_data);
+    assert_eq!(internal[other][3], no_data);
+    // A period nobody reported (the future): said so, with nothing to download.
+    let future = monitor.get("/reports?p=2099-01").await;
+    assert_eq!(future.status, StatusCode::OK);
+    future.assert_contains("Chưa có cơ sở nào gửi số liệu của kỳ này");
+    assert!(!future.body.contains("/reports/pdf?p=2099-01"));
+    assert!(!future.body.contains("<td class=\"num\">0</td>"));
     // In the spreadsheet the figures are numbers a SUM can add, not text like "1.500".
     let r = monitor.get("/reports/xlsx?p=2026-10").await;
     {
