@@ -8,6 +8,7 @@ pub mod history;
 pub mod occupancy;
 pub mod occupancy_pages;
 pub mod pages;
+pub mod plan_pdf;
 pub mod roll_call;
 pub mod roll_call_pages;
 pub mod rules;
@@ -23,6 +24,7 @@ pub fn routes() -> Routes<AppState> {
     let view = Access::Perm(Permission::ViewOccupancy);
     Routes::new()
         .get("/beds", view, pages::board)
+        .get("/beds/plan.pdf", view, plan_pdf::pdf)
         .post("/admissions/{id}/bed", manage, pages::assign)
         .post("/admissions/{id}/bed/vacate", manage, pages::vacate)
         .get("/beds/setup", setup, pages::setup)

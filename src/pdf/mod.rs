@@ -101,6 +101,53 @@ fn wrap(font: &ParsedFont, text: &str, size: f32, max_mm: f32) -> Vec<String> {
     lines
 }
 
+/// Point size of table text.
+const TABLE_SIZE: f32 = 8.5;
+/// The smallest a table header is set to make its words fit.
+const HEADER_MIN_SIZE: f32 = 6.0;
+
+/// Widens the columns narrower than they need, taking the room from the columns with
+/// more than they need, in proportion to their spare room. When there is not enough
+/// spare room the shares stand (a word is cut rather than the table overflowing).
+fn fit_widths(mut widths: Vec<f32>, needed: &[f32]) -> Vec<f32> {
+    let deficit: f32 = widths
+        .iter()
+        .zip(needed)
+        .map(|(w, n)| (n - w).max(0.0))
+        .sum();
+    let spare: f32 = widths
+        .iter()
+        .zip(needed)
+        .map(|(w, n)| (w - n).max(0.0))
+        .sum();
+    if deficit <= 0.0 || spare < deficit {
+        return widths;
+    }
+    for (w, n) in widths.iter_mut().zip(needed) {
+        if *w < *n {
+            *w = *n;
+        } else {
+            *w -= (*w - n) / spare * deficit;
+        }
+    }
+    widths
+}
+
+/// The largest size up to `TABLE_SIZE` at which every word of every header cell fits
+/// its column (not below `HEADER_MIN_SIZE`, where a word too long is cut after all).
+fn header_size(font: &ParsedFont, header: &[String], widths: &[f32]) -> f32 {
+    header
+        .iter()
+        .zip(widths)
+        .flat_map(|(h, w)| {
+            h.split_whitespace()
+                .map(move |word| (w - 1.5) / text_width_mm(font, &nfc(word), TABLE_SIZE).max(0.01))
+        })
+        .fold(1.0_f32, f32::min)
+        .mul_add(TABLE_SIZE, 0.0)
+        .clamp(HEADER_MIN_SIZE, TABLE_SIZE)
+}
+
 /// A document being laid out from the top of the first page down.
 pub struct Doc {
     doc: PdfDocument,
@@ -134,6 +181,25 @@ impl Doc {
         }
         let last = self.pages.len() - 1;
         &mut self.pages[last]
+    }
+
+    /// Starts a new page unless `mm` more fit on this one: what must not be split (a
+    /// room of the ward plan) asks for its whole height first.
+    pub fn keep_together(&mut self, mm: f32) {
+        self.ensure_room(mm);
+    }
+
+    /// Starts a new page, unless nothing has been written below the top margin yet.
+    pub fn page_break(&mut self) {
+        if self.y > MARGIN_TOP {
+            self.pages.push(Vec::new());
+            self.y = MARGIN_TOP;
+        }
+    }
+
+    /// Height in mm of `rows` table rows of one line each (for `keep_together`).
+    pub fn table_rows_height(rows: usize) -> f32 {
+        (rows as f32) * (TABLE_SIZE * 0.3528 * 1.45 + 0.6)
     }
 
     fn ensure_room(&mut self, mm: f32) {
@@ -210,10 +276,13 @@ impl Doc {
     ) {
         let total: f32 = shares.iter().sum::<f32>().max(1.0);
         let width = PAGE_W - 2.0 * MARGIN_X;
-        let widths: Vec<f32> = shares.iter().map(|s| width * s / total).collect();
-        let size = 8.5;
-        let line_h = size * 0.3528 * 1.45;
-        let row_height = |doc: &Doc, cells: &[String], bold: bool| -> f32 {
+        let shared: Vec<f32> = shares.iter().map(|s| width * s / total).collect();
+        let widths = fit_widths(shared, &self.needed_widths(header, rows));
+        let size = TABLE_SIZE;
+        // Header words are never cut: the header is set smaller until its longest word
+        // fits its column ("Occupancy" in a narrow English column).
+        let header_size = header_size(&self.fonts.bold, header, &widths);
+        let row_height = |doc: &Doc, cells: &[String], bold: bool, size: f32| -> f32 {
             let font = if bold {
                 &doc.fonts.bold
             } else {
@@ -224,9 +293,11 @@ impl Doc {
                 .zip(&widths)
                 .map(|(c, w)| wrap(font, &nfc(c), size, w - 1.5).len().max(1) as f32)
                 .fold(1.0, f32::max)
-                * line_h
+                * size
+                * 0.3528
+                * 1.45
         };
-        let draw = |doc: &mut Doc, cells: &[String], bold: bool| {
+        let draw = |doc: &mut Doc, cells: &[String], bold: bool, size: f32| {
             let top = doc.y;
             let mut bottom = top;
             let mut x = MARGIN_X;
@@ -244,20 +315,43 @@ impl Doc {
             doc.y = bottom + 0.6;
             doc.rule(MARGIN_X, PAGE_W - MARGIN_X, doc.y - 0.3);
         };
-        let header_h = row_height(self, header, true);
+        let header_h = row_height(self, header, true, header_size);
         self.ensure_room(header_h * 2.0);
-        draw(self, header, true);
+        draw(self, header, true, header_size);
         for (i, r) in rows.iter().enumerate() {
             let bold = bold_last && i + 1 == rows.len();
-            let h = row_height(self, r, bold);
+            let h = row_height(self, r, bold, size);
             if self.y + h > PAGE_H - MARGIN_BOTTOM {
                 self.pages.push(Vec::new());
                 self.y = MARGIN_TOP;
-                draw(self, header, true);
+                draw(self, header, true, header_size);
             }
-            draw(self, r, bold);
+            draw(self, r, bold, size);
         }
         self.y += 2.0;
+    }
+
+    /// The narrowest each column can be without cutting a word: its longest header word
+    /// at the smallest header size, its longest figure or word at the table's size.
+    fn needed_widths(&self, header: &[String], rows: &[Vec<String>]) -> Vec<f32> {
+        let longest = |font: &ParsedFont, text: &str, size: f32| {
+            nfc(text)
+                .split_whitespace()
+                .map(|w| text_width_mm(font, w, size))
+                .fold(0.0, f32::max)
+        };
+        header
+            .iter()
+            .enumerate()
+            .map(|(j, h)| {
+                let body = rows
+                    .iter()
+                    .filter_map(|r| r.get(j))
+                    .map(|c| longest(&self.fonts.bold, c, TABLE_SIZE))
+                    .fold(0.0, f32::max);
+                longest(&self.fonts.bold, h, HEADER_MIN_SIZE).max(body) + 1.6
+            })
+            .collect()
     }
 
     /// A paragraph across the page.
@@ -306,6 +400,20 @@ impl Doc {
             MARGIN_X,
             PAGE_W - 2.0 * MARGIN_X,
             11.5,
+            true,
+            Align::Left,
+        );
+        self.y += 0.5;
+    }
+
+    /// A bold line that heads a small block (a room of the ward plan).
+    pub fn subheading(&mut self, text: &str) {
+        self.y += 1.5;
+        self.text_in(
+            text,
+            MARGIN_X,
+            PAGE_W - 2.0 * MARGIN_X,
+            10.0,
             true,
             Align::Left,
         );
@@ -476,6 +584,48 @@ pub fn nfc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_headers_are_set_small_enough_that_no_word_is_cut() {
+        let f = &fonts().expect("fonts").bold;
+        let header = vec!["Centre".to_owned(), "Occupancy at the end".to_owned()];
+        let widths = [40.0, 18.0];
+        let size = header_size(f, &header, &widths);
+        assert!(size < TABLE_SIZE && size >= HEADER_MIN_SIZE, "{size}");
+        let lines = wrap(f, &header[1], size, widths[1] - 1.5);
+        assert_eq!(lines.join(" "), header[1], "whole words only: {lines:?}");
+        // Wide enough columns keep the normal size.
+        assert_eq!(header_size(f, &header, &[60.0, 60.0]), TABLE_SIZE);
+    }
+
+    #[test]
+    fn narrow_columns_take_room_from_wide_ones() {
+        let w = fit_widths(vec![50.0, 10.0, 10.0], &[20.0, 15.0, 8.0]);
+        assert!((w.iter().sum::<f32>() - 70.0).abs() < 0.01);
+        assert!(w[1] >= 15.0 && w[2] >= 8.0 && w[0] >= 20.0, "{w:?}");
+        // Not enough spare room: the shares stand.
+        assert_eq!(
+            fit_widths(vec![10.0, 10.0], &[15.0, 10.0]),
+            vec![10.0, 10.0]
+        );
+    }
+
+    #[test]
+    fn a_block_kept_together_is_never_split_across_pages() {
+        let mut doc = Doc::new("t").expect("doc");
+        let header = vec!["Bed".to_owned(), "Resident".to_owned()];
+        for room in 0..40 {
+            let rows: Vec<Vec<String>> = (0..(3 + room % 7))
+                .map(|b| vec![format!("P{room}-{b}"), "Nguyễn Văn An".to_owned()])
+                .collect();
+            doc.keep_together(8.0 + Doc::table_rows_height(rows.len() + 1));
+            let page = doc.pages.len();
+            doc.subheading(&format!("P{room}"));
+            doc.table(&header, &rows, &[1.0, 3.0], 2, false);
+            assert_eq!(doc.pages.len(), page, "room {room} was split");
+        }
+        assert!(doc.pages.len() > 2);
+    }
 
     #[test]
     fn wrapping_respects_the_width() {

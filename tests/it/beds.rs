@@ -284,6 +284,17 @@ async fn zone_rules_override_and_release() {
     let board = clerk.get("/beds").await;
     board.assert_contains("Trần Thị Nữ");
     assert!(!board.body.contains("Nguyễn Văn Nam"));
+    // The print button is a link to the plan on paper (no JavaScript needed).
+    board.assert_contains(r#"href="/beds/plan.pdf""#);
+    let pdf = clerk.get("/beds/plan.pdf").await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers.get("content-type").unwrap(), "application/pdf");
+    let doc = lopdf::Document::load_mem(&pdf.bytes).expect("a PDF");
+    assert!(!doc.get_pages().is_empty());
+    assert_eq!(
+        clerk.get("/beds/plan.pdf?zone=NO-SUCH").await.status,
+        StatusCode::NOT_FOUND
+    );
     // A nurse sees the board but cannot assign.
     let mut nurse = app.login_as(Role::Nurse).await;
     assert_eq!(nurse.get("/beds").await.status, StatusCode::OK);
