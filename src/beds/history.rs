@@ -15,9 +15,7 @@ use super::occupancy::{self, CapacityChange, Forecast, Planned, Stay};
 use super::store::IN_SERVICE;
 use crate::audit::{self, Actor};
 use crate::centres::capacity;
-use crate::entities::{
-    admission, bed, bed_assignment, centre, centre_capacity, occupancy_day, planned_intake,
-};
+use crate::entities::{admission, centre, centre_capacity, occupancy_day, planned_intake};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::i18n::parse_date;
 use crate::intake::rules::{AdmissionType, Presence};
@@ -79,39 +77,59 @@ async fn upsert_day<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Records today's occupancy as observed now (the last observation of a day stands as
-/// its end-of-day figure).
+/// The centre's figures at this moment, in one statement of four counts: the one
+/// source of "residents on the register" for the home page, the occupancy headline and
+/// today's line of the history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct Now {
+    pub occupancy: i64,
+    pub present: i64,
+    pub working_beds: i64,
+    pub beds_used: i64,
+}
+
+pub async fn now<C: ConnectionTrait>(conn: &C) -> AppResult<Now> {
+    let sql = format!(
+        "SELECT \
+           (SELECT COUNT(*) FROM admission WHERE status = '{ACTIVE}') AS occupancy, \
+           (SELECT COUNT(*) FROM admission WHERE status = '{ACTIVE}' AND presence = '{present}') AS present, \
+           (SELECT COUNT(*) FROM bed WHERE state = '{IN_SERVICE}') AS working_beds, \
+           (SELECT COUNT(*) FROM bed_assignment WHERE to_at IS NULL) AS beds_used",
+        present = Presence::Present.as_str()
+    );
+    let stmt = sea_orm::Statement::from_string(conn.get_database_backend(), sql);
+    <Now as sea_orm::FromQueryResult>::find_by_statement(stmt)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no row from the figures query")))
+}
+
+/// Whether today's stored line says what the register says now.
+pub fn line_is_current(line: &occupancy_day::Model, now: Now) -> bool {
+    i64::from(line.occupancy) == now.occupancy
+        && i64::from(line.present) == now.present
+        && line.working_beds.map(i64::from) == Some(now.working_beds)
+        && line.beds_used.map(i64::from) == Some(now.beds_used)
+}
+
+/// Writes today's line from the register as it is now.
 pub async fn record_today<C: ConnectionTrait>(
     conn: &C,
     centre_code: &str,
     today: NaiveDate,
 ) -> AppResult<()> {
-    let active = admission::Entity::find()
-        .filter(admission::COLUMN.status.eq(ACTIVE))
-        .all(conn)
-        .await?;
-    let present = active
-        .iter()
-        .filter(|a| a.presence == Presence::Present.as_str())
-        .count() as i32;
-    let working = bed::Entity::find()
-        .filter(bed::COLUMN.state.eq(IN_SERVICE))
-        .count(conn)
-        .await? as i32;
-    let used = bed_assignment::Entity::find()
-        .filter(bed_assignment::COLUMN.to_at.is_null())
-        .count(conn)
-        .await? as i32;
+    let n = now(conn).await?;
     let caps = dated_capacity(conn, centre_code).await?;
     let (design, receiving) = figures_on(&caps, today);
+    let count = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
     upsert_day(
         conn,
         occupancy_day::ActiveModel {
             day: Set(today),
-            occupancy: Set(active.len() as i32),
-            present: Set(present),
-            working_beds: Set(Some(working)),
-            beds_used: Set(Some(used)),
+            occupancy: Set(count(n.occupancy)),
+            present: Set(count(n.present)),
+            working_beds: Set(Some(count(n.working_beds))),
+            beds_used: Set(Some(count(n.beds_used))),
             design_scale: Set(design),
             receiving_capacity: Set(receiving),
             source: Set(LIVE.into()),

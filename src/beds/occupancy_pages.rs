@@ -141,9 +141,15 @@ async fn render(
     // (both normally done by the background job; done here too so the page is right
     // on a centre that just started).
     let mut rows = history::days(&st.db, from, today).await?;
-    if rows.last().is_none_or(|r| r.day != today) {
+    // The headline is the register as it is now (as on the home page): today's line is
+    // rewritten when a movement since the last hourly record has changed a figure.
+    let now = history::now(&st.db).await?;
+    let stale = rows
+        .last()
+        .is_none_or(|r| r.day != today || !history::line_is_current(r, now));
+    if stale {
         // Normally the hourly job keeps this current; a GET writes only when today's line
-        // is missing, so concurrent readers do not queue behind writes.
+        // is missing or out of date, so concurrent readers rarely queue behind writes.
         let txn = db::begin_write(&st.db).await?;
         history::record_today(&txn, &code, today).await?;
         history::fill_gaps(&txn, &code, today).await?;

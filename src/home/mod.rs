@@ -97,23 +97,8 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     };
     let occupancy =
         if st.instance.centre.is_some() && role_has(user.role, Permission::ViewOccupancy) {
-            use sea_orm::{PaginatorTrait, QueryFilter};
-            let residents = crate::entities::admission::Entity::find()
-                .filter(
-                    crate::entities::admission::COLUMN
-                        .status
-                        .eq(crate::intake::store::ACTIVE),
-                )
-                .count(&st.db)
-                .await? as i64;
-            let beds = crate::entities::bed::Entity::find()
-                .filter(
-                    crate::entities::bed::COLUMN
-                        .state
-                        .eq(crate::beds::store::IN_SERVICE),
-                )
-                .count(&st.db)
-                .await? as i64;
+            let now = crate::beds::history::now(&st.db).await?;
+            let (residents, beds) = (now.occupancy, now.working_beds);
             Some((residents, beds))
         } else {
             None

@@ -704,3 +704,39 @@ async fn beds_api_matches_the_board_and_refuses_double_booking() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The figure of the director's home page and the occupancy page's headline are one
+/// figure: after each admission and release both say the same (the headline used to
+/// lag by one until the hourly job rewrote today's line).
+#[tokio::test]
+async fn the_occupancy_headline_and_the_home_page_agree_after_each_change() {
+    let app = TestApp::centre().await;
+    let mut director = app.login_as(Role::Director).await;
+    setup_zone(&mut director, &app, "BB-NAM", "compulsory", "male", "3").await;
+    let figure = |body: &str, label: &str| -> String {
+        let at = body.find(&format!("<dt>{label}</dt><dd>")).expect(label) + label.len() + 13;
+        body[at..at + body[at..].find('<').expect("end")].to_owned()
+    };
+    // The first visit writes today's line.
+    director.get("/beds/occupancy").await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    for (i, name) in ["Nguyễn Văn Một", "Trần Văn Hai"].iter().enumerate() {
+        admitted(
+            &mut clerk,
+            &app,
+            name,
+            "01/01/1990",
+            "male",
+            &format!("00109000040{i}"),
+            "compulsory_adult",
+            "12",
+        )
+        .await;
+        let home = director.get("/").await;
+        let page = director.get("/beds/occupancy").await;
+        let on_home = figure(&home.body, "Học viên đang quản lý");
+        let headline = figure(&page.body, "Đang quản lý");
+        assert_eq!(on_home, (i + 1).to_string());
+        assert_eq!(headline, on_home, "after admission {}", i + 1);
+    }
+}
