@@ -580,6 +580,8 @@ pub struct AdmitPage {
     pub types: Vec<Choice>,
     pub prior: usize,
     pub is_director: bool,
+    /// The centre's zones, to choose from.
+    pub zones: Vec<String>,
 }
 
 async fn admit_page(
@@ -609,6 +611,7 @@ async fn admit_page(
         errors,
         types: type_choices(),
         prior,
+        zones: crate::beds::store::zone_names(&st.db).await?,
     })
 }
 

@@ -847,6 +847,17 @@ pub async fn admit<C: ConnectionTrait>(
     if t.is_none() {
         e.add("admission_type", "error.required");
     }
+    // The zone is one of the centre's zones (a bed sets it when one is assigned); free
+    // text could disagree with every bed.
+    let zone = f.zone.trim();
+    if !zone.is_empty()
+        && !crate::beds::store::zone_names(conn)
+            .await?
+            .iter()
+            .any(|z| z == zone)
+    {
+        e.add("zone", "error.unknown_zone");
+    }
     let document_date = date_field(&mut e, "document_date", &f.document_date, true);
     let admitted_on = date_field(&mut e, "admitted_on", &f.admitted_on, true);
     let term = parse_int(&f.term_months).unwrap_or_else(|()| {

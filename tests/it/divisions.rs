@@ -272,7 +272,7 @@ async fn the_aftercare_list_goes_to_todays_commune() {
                     ("issuing_body", "TAND quận Hoàn Kiếm"),
                     ("admitted_on", "10/01/2025"),
                     ("term_months", "12"),
-                    ("zone", "Khu B"),
+                    ("zone", ""),
                 ],
             )
             .await;

@@ -19,7 +19,7 @@ fn register_csv(rows: usize, bad_line: Option<usize>) -> String {
             "15/06/1990"
         };
         s.push_str(&format!(
-            "Nguyễn Văn Số {i},{dob},Nam,CCCD,001090{i:06},Hà Nội,Xã Tản Lĩnh,compulsory_adult,{}/2025/QĐ-TA,01/03/2025,TAND huyện Ba Vì,02/03/2025,12,Khu B\n",
+            "Nguyễn Văn Số {i},{dob},Nam,CCCD,001090{i:06},Hà Nội,Xã Tản Lĩnh,compulsory_adult,{}/2025/QĐ-TA,01/03/2025,TAND huyện Ba Vì,02/03/2025,12,\n",
             i + 1
         ));
     }

@@ -60,7 +60,8 @@ fn compulsory(
         ("issuing_body", "TAND huyện Ba Vì"),
         ("admitted_on", admitted),
         ("term_months", term),
-        ("zone", "Khu B"),
+        // As the page sends it: the zone comes from the bed.
+        ("zone", ""),
         ("health_on_arrival", "Tỉnh táo"),
         ("documents_received", "Quyết định, lý lịch tóm tắt"),
         ("belongings", "1 điện thoại"),
@@ -1414,4 +1415,37 @@ async fn the_quarterly_reduction_review_is_prepared_once_by_the_director() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Danh sách quý này đã được lập.");
     assert!(!clerk.get("/").await.body.contains("chưa được lập"));
+}
+
+/// The zone of an admission is one of the centre's zones, chosen from a list (it used to
+/// be free text that could disagree with every bed); a bed sets it when assigned.
+#[tokio::test]
+async fn the_zone_of_an_admission_is_one_of_the_centres_zones() {
+    let app = TestApp::centre().await;
+    let mut director = app.login_as(Role::Director).await;
+    crate::beds::setup_zone(&mut director, &app, "BB-NAM", "compulsory", "male", "1").await;
+    let zone_name = rehabops::beds::store::zone_names(app.db()).await.unwrap()[0].clone();
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let id = register(
+        &mut c,
+        &person("Nguyễn Văn Khu", "01/01/1990", "male", "001090000777"),
+    )
+    .await;
+    let page = c.get(&format!("/residents/{id}/admit")).await;
+    page.assert_contains(&format!("<option>{zone_name}</option>"));
+    assert!(
+        !page.body.contains(r#"name="zone" type="text""#),
+        "no free text"
+    );
+    let mut fields = compulsory("01/03/2025", "02/03/2025", "12");
+    fields.retain(|(k, _)| *k != "zone");
+    fields.push(("zone", "Khu không có"));
+    let r = admit(&mut c, id, &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Không có khu này trong danh sách khu của cơ sở.");
+    fields.pop();
+    fields.push(("zone", zone_name.as_str()));
+    let r = admit(&mut c, id, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(active_admission(&app, id).await.zone, zone_name);
 }
