@@ -1449,3 +1449,29 @@ async fn the_zone_of_an_admission_is_one_of_the_centres_zones() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(active_admission(&app, id).await.zone, zone_name);
 }
+
+/// Required fields are marked (a visible * with an accessible name, and aria-required),
+/// and after a failed submit the error summary takes focus (autofocus, no JavaScript).
+#[tokio::test]
+async fn required_fields_are_marked_and_the_error_summary_takes_focus() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let page = c.get("/residents/new").await;
+    let doc = scraper::Html::parse_document(&page.body);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    for name in ["full_name", "date_of_birth", "sex"] {
+        let control = format!("#f-{name}[aria-required=\"true\"]");
+        assert!(doc.select(&sel(&control)).next().is_some(), "{name} not marked");
+        let label = format!("label[for=\"f-{name}\"] abbr.req[title=\"bắt buộc\"]");
+        assert!(doc.select(&sel(&label)).next().is_some(), "{name} has no *");
+    }
+    assert!(doc.select(&sel("#f-id_number[aria-required]")).next().is_none());
+    page.assert_contains("Ô có dấu * là bắt buộc.");
+    let r = c.post_form("/residents", &[("full_name", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = scraper::Html::parse_document(&r.body);
+    assert!(
+        doc.select(&sel(".flash--error[tabindex=\"-1\"][autofocus]")).next().is_some(),
+        "the error summary takes focus"
+    );
+}
