@@ -1461,17 +1461,26 @@ async fn required_fields_are_marked_and_the_error_summary_takes_focus() {
     let sel = |s: &str| scraper::Selector::parse(s).unwrap();
     for name in ["full_name", "date_of_birth", "sex"] {
         let control = format!("#f-{name}[aria-required=\"true\"]");
-        assert!(doc.select(&sel(&control)).next().is_some(), "{name} not marked");
+        assert!(
+            doc.select(&sel(&control)).next().is_some(),
+            "{name} not marked"
+        );
         let label = format!("label[for=\"f-{name}\"] abbr.req[title=\"bắt buộc\"]");
         assert!(doc.select(&sel(&label)).next().is_some(), "{name} has no *");
     }
-    assert!(doc.select(&sel("#f-id_number[aria-required]")).next().is_none());
+    assert!(
+        doc.select(&sel("#f-id_number[aria-required]"))
+            .next()
+            .is_none()
+    );
     page.assert_contains("Ô có dấu * là bắt buộc.");
     let r = c.post_form("/residents", &[("full_name", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let doc = scraper::Html::parse_document(&r.body);
     assert!(
-        doc.select(&sel(".flash--error[tabindex=\"-1\"][autofocus]")).next().is_some(),
+        doc.select(&sel(".flash--error[tabindex=\"-1\"][autofocus]"))
+            .next()
+            .is_some(),
         "the error summary takes focus"
     );
 }
