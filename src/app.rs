@@ -26,7 +26,7 @@ use crate::web::NavItem;
 use crate::web::context::{context, not_found};
 use crate::{
     account, admin, beds, centres, db, department, divisions, home, intake, openapi, seed, summary,
-    web,
+    treatment, web,
 };
 
 /// Every area's routes. An area that exists on one kind of instance only is added
@@ -44,6 +44,7 @@ fn all_routes(kind: InstanceKind) -> Routes<AppState> {
             .merge(intake::routes())
             .merge(divisions::pages::routes())
             .merge(beds::routes())
+            .merge(treatment::routes())
             .merge(summary::routes()),
         InstanceKind::Department => common.merge(department::routes()),
     }
@@ -56,6 +57,7 @@ fn navigation(kind: InstanceKind) -> Vec<NavItem> {
             home::NAV,
             intake::NAV,
             beds::NAV,
+            treatment::NAV,
             centres::NAV,
             summary::NAV,
             admin::NAV,

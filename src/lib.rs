@@ -5,6 +5,9 @@
 //! areas; each area (home, account, admin, centres, …) holds its rules, storage and
 //! routes, and `app` assembles them.
 
+#[macro_use]
+mod macros;
+
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -34,3 +37,4 @@ pub mod divisions;
 pub mod home;
 pub mod intake;
 pub mod summary;
+pub mod treatment;

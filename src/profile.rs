@@ -219,6 +219,7 @@ fn stay(rng: &mut Lcg, n: usize, present: bool, today: NaiveDate) -> Stay {
             half_term_on: Set(half_term_on),
             zone: Set(String::new()),
             stage: Set(1 + (span / 90).min(4) as i32),
+            stage_since: Set(None),
             health_on_arrival: Set("Tỉnh táo".into()),
             documents_received: Set("Quyết định; lý lịch tóm tắt".into()),
             belongings: Set(String::new()),

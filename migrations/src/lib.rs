@@ -17,6 +17,7 @@ mod m20261123_000010_reduction_reviews;
 mod m20261123_000011_one_correction;
 mod m20261123_000012_address_units;
 mod m20261124_000013_read_paths;
+mod m20261124_000014_treatment;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_one_correction::Migration),
             Box::new(m20261123_000012_address_units::Migration),
             Box::new(m20261124_000013_read_paths::Migration),
+            Box::new(m20261124_000014_treatment::Migration),
         ]
     }
 }

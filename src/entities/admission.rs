@@ -33,6 +33,8 @@ pub struct Model {
     pub zone: String,
     /// Current stage of the five-stage process (1–5).
     pub stage: i32,
+    /// The day the current stage began (stored when the stage changes).
+    pub stage_since: Option<Date>,
     #[sea_orm(column_type = "Text")]
     pub health_on_arrival: String,
     #[sea_orm(column_type = "Text")]

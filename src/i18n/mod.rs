@@ -71,6 +71,10 @@ const VI_FILES: &[(&str, &str)] = &[
         "divisions",
         include_str!("../../assets/i18n/vi/divisions.toml"),
     ),
+    (
+        "treatment",
+        include_str!("../../assets/i18n/vi/treatment.toml"),
+    ),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../../assets/i18n/en/core.toml")),
@@ -84,6 +88,10 @@ const EN_FILES: &[(&str, &str)] = &[
     (
         "divisions",
         include_str!("../../assets/i18n/en/divisions.toml"),
+    ),
+    (
+        "treatment",
+        include_str!("../../assets/i18n/en/treatment.toml"),
     ),
 ];
 

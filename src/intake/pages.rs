@@ -474,6 +474,8 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
     let event_kinds = EventKind::ALL
         .iter()
         .filter(|k| rules::next_presence(presence, **k).is_ok())
+        // Stages are recorded in the treatment area, with its checks.
+        .filter(|k| **k != EventKind::StageChange)
         .filter(|k| **k != EventKind::TermReduction || t.is_some_and(AdmissionType::is_compulsory))
         .map(|k| Choice {
             code: k.as_str(),

@@ -9,20 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldErrors, Msg};
 
-macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),+ } }
-            pub fn parse(s: &str) -> Option<$name> { $name::ALL.iter().copied().find(|v| v.as_str() == s.trim()) }
-        }
-    };
-}
-
 str_enum!(
     /// Legal basis of an admission (domain.md §1.1).
     AdmissionType {

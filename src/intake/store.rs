@@ -940,6 +940,7 @@ pub async fn admit<C: ConnectionTrait>(
         expected_end: Set(None),
         zone: Set(f.zone.trim().to_owned()),
         stage: Set(1),
+        stage_since: Set(Some(admitted_on)),
         health_on_arrival: Set(f.health_on_arrival.trim().to_owned()),
         documents_received: Set(f.documents_received.trim().to_owned()),
         belongings: Set(f.belongings.trim().to_owned()),
@@ -1060,10 +1061,6 @@ pub async fn record_event<C: ConnectionTrait>(
         e.add("travel_days", "error.whole_number");
         None
     });
-    let stage = parse_int(&f.stage).unwrap_or_else(|()| {
-        e.add("stage", "error.whole_number");
-        None
-    });
     let (Some(kind), Some(on)) = (kind, on) else {
         return Err(AppError::Invalid(e));
     };
@@ -1093,7 +1090,6 @@ pub async fn record_event<C: ConnectionTrait>(
     }
     let events = events_of(conn, a.id).await?;
     let mut event_months = 0;
-    let mut new_stage = a.stage;
     match kind {
         EventKind::TermReduction => {
             let doc = f.document_ref.trim();
@@ -1125,13 +1121,9 @@ pub async fn record_event<C: ConnectionTrait>(
                 (_, None) => e.add("months", "error.required"),
             }
         }
-        EventKind::StageChange => match stage {
-            Some(s) if (1..=5).contains(&s) => {
-                new_stage = s;
-                event_months = s;
-            }
-            _ => e.add("stage", "error.stage_range"),
-        },
+        // Stages are recorded in the treatment area (one place, with its checks); the
+        // movements of this kind recorded before it are kept and were copied there.
+        EventKind::StageChange => e.add("kind", "error.stage_in_treatment"),
         EventKind::FuneralLeave => {
             if travel.is_some_and(|t| !(0..=10).contains(&t)) {
                 e.add("travel_days", "error.travel_days_range");
@@ -1176,7 +1168,6 @@ pub async fn record_event<C: ConnectionTrait>(
         am.presence = Set(next.as_str().to_owned());
         am.presence_since = Set(on);
     }
-    am.stage = Set(new_stage);
     am.expected_end = Set(compute_end(&a, &all, today));
     am.half_term_on = Set(half_term_on(&a, &all));
     let updated = am.update(conn).await?;

@@ -339,6 +339,8 @@ pub async fn receive<C: ConnectionTrait>(
         expected_end: Set(x.expected_end),
         zone: Set(String::new()),
         stage: Set(x.stage),
+        // The stage goes on here from the day of arrival.
+        stage_since: Set(None),
         health_on_arrival: Set(x.health_on_arrival.clone()),
         documents_received: Set(x.documents_received.clone()),
         belongings: Set(x.belongings.clone()),

@@ -25,3 +25,4 @@ mod profile;
 mod search;
 mod tls;
 mod transfer;
+mod treatment;

@@ -1,0 +1,137 @@
+//! Treatment, first slice: the five stages as dated transitions (taking over intake's
+//! "stage change" movement, whose records are copied here), the date the current stage
+//! began stored on the admission (the ward list shows days in stage), the centre's plan
+//! of stage lengths as data, and detox episodes.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("stage_transition")
+                .if_not_exists()
+                .col(pk_auto("id"))
+                .col(integer("admission_id"))
+                .col(integer("stage"))
+                .col(date("entered_on"))
+                .col(text("note").default(""))
+                .col(integer_null("recorded_by"))
+                .col(string("recorded_by_name"))
+                .col(timestamp_with_time_zone("recorded_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("stage_transition", "admission_id")
+                        .to("admission", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("detox_episode")
+                .if_not_exists()
+                .col(pk_auto("id"))
+                .col(integer("admission_id"))
+                .col(string_len("substance_class", 16))
+                .col(string_len("protocol", 200))
+                .col(date("started_on"))
+                .col(date_null("ended_on"))
+                .col(string_len("outcome", 32).default(""))
+                .col(text("note").default(""))
+                .col(string("recorded_by_name"))
+                .col(timestamp_with_time_zone("recorded_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("detox_episode", "admission_id")
+                        .to("admission", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        for (name, table, cols) in [
+            (
+                "ix_stage_transition_admission",
+                "stage_transition",
+                &["admission_id", "entered_on"][..],
+            ),
+            (
+                "ix_detox_episode_admission",
+                "detox_episode",
+                &["admission_id", "ended_on"][..],
+            ),
+        ] {
+            let mut ix = Index::create();
+            ix.name(name).table(table).if_not_exists();
+            for c in cols {
+                ix.col(*c);
+            }
+            m.create_index(ix.to_owned()).await?;
+        }
+        m.create_table(
+            Table::create()
+                .table("stage_plan")
+                .if_not_exists()
+                .col(integer("stage").primary_key())
+                .col(integer("planned_days"))
+                .to_owned(),
+        )
+        .await?;
+        // No stage has a statutory length (Decree 116/2021 Art 27: each centre issues its
+        // own process). These fill a 12-month term; the director changes them.
+        m.get_connection()
+            .execute_unprepared(
+                "INSERT INTO stage_plan (stage, planned_days) VALUES \
+                 (1, 15), (2, 30), (3, 120), (4, 170), (5, 30)",
+            )
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table("admission")
+                .add_column(ColumnDef::new("stage_since").date().null())
+                .to_owned(),
+        )
+        .await?;
+        // Stage changes recorded as movements until now become transitions (the
+        // movement kept its stage in `months`); the movements stay as they were.
+        m.get_connection()
+            .execute_unprepared(
+                "INSERT INTO stage_transition \
+                   (admission_id, stage, entered_on, note, recorded_by, recorded_by_name, recorded_at) \
+                 SELECT admission_id, months, occurred_on, reason, recorded_by, recorded_by_name, recorded_at \
+                 FROM admission_event \
+                 WHERE kind = 'stage_change' AND months BETWEEN 1 AND 5 \
+                   AND id NOT IN (SELECT corrects_id FROM admission_event WHERE corrects_id IS NOT NULL)",
+            )
+            .await?;
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE admission SET stage_since = COALESCE( \
+                   (SELECT MAX(t.entered_on) FROM stage_transition t \
+                    WHERE t.admission_id = admission.id AND t.stage = admission.stage), \
+                   admitted_on)",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("admission")
+                .drop_column("stage_since")
+                .to_owned(),
+        )
+        .await?;
+        for t in ["stage_plan", "detox_episode", "stage_transition"] {
+            m.drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! Treatment (điều trị): the five stages of each admission and detox episodes, for
+//! doctors and nurses. First slice of the treatment issue; the schedule, withdrawal
+//! sheets, medication records and restrictions come next.
+
+pub mod demo;
+pub mod detox;
+pub mod pages;
+pub mod stages;
+pub mod store;
+
+use crate::auth::{Access, Permission, Routes};
+use crate::state::AppState;
+use crate::web::NavItem;
+
+pub fn routes() -> Routes<AppState> {
+    let view = Access::Perm(Permission::ViewMedical);
+    let record = Access::Perm(Permission::RecordTreatment);
+    Routes::new()
+        .get("/treatment", view, pages::ward)
+        .get("/treatment/admissions/{id}", view, pages::show)
+        .post(
+            "/treatment/admissions/{id}/stage",
+            record,
+            pages::change_stage,
+        )
+        .post(
+            "/treatment/admissions/{id}/detox",
+            record,
+            pages::start_detox,
+        )
+        .post(
+            "/treatment/admissions/{id}/detox/{episode}/end",
+            record,
+            pages::end_detox,
+        )
+}
+
+pub const NAV: &[NavItem] = &[NavItem {
+    href: "/treatment",
+    key: "nav.treatment",
+}];

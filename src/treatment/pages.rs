@@ -1,0 +1,281 @@
+//! Treatment pages: the ward list (stage, days in stage against the plan, open detox)
+//! and one admission's treatment record with its forms. Handlers parse, call, render.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::detox::{Outcome, SubstanceClass};
+use super::stages;
+use super::store::{self, DetoxEndForm, DetoxForm, StageForm, WardQuery, WardRow};
+use crate::db;
+use crate::entities::{admission, resident};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
+use crate::web::{Choice, Form, PageCtx, Path, Query};
+
+fn stage_choices() -> Vec<Choice> {
+    const CODES: [&str; 5] = ["1", "2", "3", "4", "5"];
+    (1..=5)
+        .map(|s| Choice {
+            code: CODES[(s - 1) as usize],
+            key: stages::label_key(s),
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "treatment/ward.html")]
+pub struct WardPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<WardRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub zone: String,
+    pub stage: Option<i32>,
+    pub zones: Vec<String>,
+    /// (stage, label key, chosen) for the filter.
+    pub stage_options: Vec<(i32, String, bool)>,
+    pub plan: [Option<i32>; 6],
+    pub today: NaiveDate,
+}
+
+impl WardPage {
+    pub fn since(&self, r: &WardRow) -> NaiveDate {
+        r.stage_since.unwrap_or(r.admitted_on)
+    }
+    pub fn days_in_stage(&self, r: &WardRow) -> i64 {
+        (self.today - self.since(r)).num_days()
+    }
+    pub fn overrun(&self, r: &WardRow) -> Option<i64> {
+        let planned = usize::try_from(r.stage)
+            .ok()
+            .and_then(|i| self.plan.get(i).copied().flatten());
+        stages::overrun(self.since(r), self.today, planned)
+    }
+    pub fn stage_label(&self, s: &i32) -> String {
+        stages::label_key(*s)
+    }
+    pub fn page_link(&self, page: u64) -> String {
+        let stage = self.stage.map(|s| s.to_string()).unwrap_or_default();
+        let p = page.to_string();
+        let q = crate::web::query_string(&[("zone", &self.zone), ("stage", &stage), ("page", &p)]);
+        format!("/treatment?{q}")
+    }
+}
+
+pub async fn ward(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<WardQuery>,
+) -> AppResult<WardPage> {
+    let (rows, total) = store::ward(&st.db, &q).await?;
+    let pages = total.div_ceil(store::PAGE_SIZE).max(1);
+    Ok(WardPage {
+        rows,
+        total,
+        page: q.page.unwrap_or(1).max(1),
+        pages,
+        zones: crate::beds::store::zone_names(&st.db).await?,
+        stage_options: (1..=5)
+            .map(|s| (s, stages::label_key(s), q.stage == Some(s)))
+            .collect(),
+        plan: store::plan(&st.db).await?,
+        today: st.today(),
+        zone: q.zone,
+        stage: q.stage,
+        ctx,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "treatment/admission.html")]
+pub struct AdmissionPage {
+    pub ctx: PageCtx,
+    pub adm: admission::Model,
+    pub r: resident::Model,
+    /// The user may write, and the admission is still open.
+    pub writable: bool,
+    pub record: store::Record,
+    pub stages: Vec<Choice>,
+    pub classes: Vec<Choice>,
+    pub outcomes: Vec<Choice>,
+    pub stage_form: StageForm,
+    pub stage_errors: FieldErrors,
+    pub detox_form: DetoxForm,
+    pub detox_errors: FieldErrors,
+    pub end_form: DetoxEndForm,
+    pub end_errors: FieldErrors,
+    /// Required stages not reached yet (what the release check will warn of).
+    pub missing: Vec<i32>,
+    pub today: NaiveDate,
+}
+
+impl AdmissionPage {
+    pub fn stage_label(&self, s: &i32) -> String {
+        stages::label_key(*s)
+    }
+    pub fn type_label(&self) -> String {
+        format!("admission_type.{}", self.adm.admission_type)
+    }
+    pub fn open_episode(&self) -> Option<&crate::entities::detox_episode::Model> {
+        self.record.episodes.iter().find(|e| e.ended_on.is_none())
+    }
+    pub fn class_label(&self, code: &str) -> String {
+        SubstanceClass::parse(code).map_or_else(|| code.to_owned(), SubstanceClass::label_key)
+    }
+    pub fn outcome_label(&self, code: &str) -> String {
+        Outcome::parse(code).map_or_else(|| code.to_owned(), Outcome::label_key)
+    }
+}
+
+/// The forms as the page shows them, with what was typed and its errors.
+#[derive(Default)]
+pub struct Forms {
+    pub stage: (StageForm, FieldErrors),
+    pub detox: (DetoxForm, FieldErrors),
+    pub end: (DetoxEndForm, FieldErrors),
+}
+
+async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult<AdmissionPage> {
+    let a = crate::intake::store::get_admission(&st.db, id).await?;
+    let r = crate::intake::store::get_resident(&st.db, a.resident_id).await?;
+    let record = store::record_of(&st.db, id).await?;
+    let reached: Vec<i32> = record.transitions.iter().map(|t| t.stage).collect();
+    let missing = crate::intake::rules::AdmissionType::parse(&a.admission_type)
+        .map(|t| stages::missing(t, &reached))
+        .unwrap_or_default();
+    // Medical records are read under audit (design.md §3).
+    crate::audit::record(
+        &st.db,
+        &ctx.actor(),
+        "medical.read",
+        "admission",
+        id,
+        json!({ "page": "treatment" }),
+    )
+    .await?;
+    let choices = |all: &[SubstanceClass]| -> Vec<Choice> {
+        all.iter()
+            .map(|c| Choice {
+                code: c.as_str(),
+                key: c.label_key(),
+            })
+            .collect()
+    };
+    Ok(AdmissionPage {
+        stages: stage_choices(),
+        classes: choices(SubstanceClass::ALL),
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| Choice {
+                code: o.as_str(),
+                key: o.label_key(),
+            })
+            .collect(),
+        stage_form: forms.stage.0,
+        stage_errors: forms.stage.1,
+        detox_form: forms.detox.0,
+        detox_errors: forms.detox.1,
+        end_form: forms.end.0,
+        end_errors: forms.end.1,
+        missing,
+        today: st.today(),
+        writable: ctx.can(crate::auth::Permission::RecordTreatment)
+            && a.status == crate::intake::store::ACTIVE,
+        adm: a,
+        r,
+        record,
+        ctx,
+    })
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> AppResult<AdmissionPage> {
+    render(&st, ctx, id, Forms::default()).await
+}
+
+/// Runs a write; on field errors renders the page again with them (422), on success
+/// goes back to the record.
+async fn write<T>(
+    st: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    result: AppResult<T>,
+    txn: sea_orm::DatabaseTransaction,
+    on_error: impl FnOnce(FieldErrors) -> Forms,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(Redirect::to(&format!("/treatment/admissions/{id}?ok=saved")).into_response())
+        }
+        Err(AppError::Invalid(e)) => {
+            drop(txn);
+            let page = render(st, ctx, id, on_error(e)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn change_stage(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<StageForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    let result = store::record_stage(&txn, &ctx.actor(), id, &f, st.today()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        stage: (f, e),
+        ..Forms::default()
+    })
+    .await
+}
+
+pub async fn start_detox(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DetoxForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    let result = store::open_detox(&txn, &ctx.actor(), id, &f, st.today()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        detox: (f, e),
+        ..Forms::default()
+    })
+    .await
+}
+
+pub async fn end_detox(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path((id, episode)): Path<(i32, i32)>,
+    Form(f): Form<DetoxEndForm>,
+) -> AppResult<Response> {
+    use sea_orm::EntityTrait;
+    let belongs = crate::entities::detox_episode::Entity::find_by_id(episode)
+        .one(&st.db)
+        .await?
+        .is_some_and(|e| e.admission_id == id);
+    if !belongs {
+        return Err(AppError::NotFound);
+    }
+    let txn = db::begin_write(&st.db).await?;
+    let result = store::end_detox(&txn, &ctx.actor(), episode, &f, st.today()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        end: (f, e),
+        ..Forms::default()
+    })
+    .await
+}

@@ -1,0 +1,423 @@
+//! Treatment storage: stage transitions, detox episodes, the stage plan and the ward
+//! list (filtered, counted and paged in SQL). Every write is audited.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::detox::{self, Outcome, SubstanceClass};
+use super::stages;
+use crate::audit::{self, Actor};
+use crate::entities::{admission, detox_episode, resident, stage_transition};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::i18n::parse_date;
+use crate::intake::store::{ACTIVE, get_admission};
+
+/// Rows on a page of the ward list.
+pub const PAGE_SIZE: u64 = 50;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StageForm {
+    pub stage: String,
+    pub entered_on: String,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetoxForm {
+    pub substance_class: String,
+    pub protocol: String,
+    pub started_on: String,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetoxEndForm {
+    pub ended_on: String,
+    pub outcome: String,
+    pub note: String,
+}
+
+fn active(a: &admission::Model, field: &'static str) -> AppResult<()> {
+    if a.status == ACTIVE {
+        return Ok(());
+    }
+    let mut e = FieldErrors::new();
+    e.add(field, "error.admission_not_active");
+    Err(AppError::Invalid(e))
+}
+
+fn date(e: &mut FieldErrors, field: &'static str, value: &str) -> Option<NaiveDate> {
+    if value.trim().is_empty() {
+        e.add(field, "error.required");
+        return None;
+    }
+    let d = parse_date(value);
+    if d.is_none() {
+        e.add(field, "error.date_format");
+    }
+    d
+}
+
+async fn open_episode<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+) -> AppResult<Option<detox_episode::Model>> {
+    Ok(detox_episode::Entity::find()
+        .filter(detox_episode::COLUMN.admission_id.eq(admission_id))
+        .filter(detox_episode::COLUMN.ended_on.is_null())
+        .one(conn)
+        .await?)
+}
+
+/// Moves an admission to a stage on a date (stored on the admission as well: many
+/// pages show the current stage and since when).
+pub async fn record_stage<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    admission_id: i32,
+    f: &StageForm,
+    today: NaiveDate,
+) -> AppResult<stage_transition::Model> {
+    let a = get_admission(conn, admission_id).await?;
+    active(&a, "stage")?;
+    let mut e = FieldErrors::new();
+    let to = f.stage.trim().parse::<i32>().unwrap_or(0);
+    let detox_open = open_episode(conn, a.id).await?.is_some();
+    if let Err(k) = stages::check_move(a.stage, to, detox_open, &f.note) {
+        e.add(
+            if k == "error.stage_back_note" {
+                "note"
+            } else {
+                "stage"
+            },
+            k,
+        );
+    }
+    let on = date(&mut e, "entered_on", &f.entered_on);
+    let since = a.stage_since.unwrap_or(a.admitted_on);
+    if let Some(on) = on {
+        if on > today {
+            e.add("entered_on", "error.date_in_future");
+        } else if on < since {
+            e.add(
+                "entered_on",
+                crate::error::Msg::new("error.stage_before_current")
+                    .arg("date", crate::i18n::format_date(since)),
+            );
+        }
+    }
+    if f.note.chars().count() > 2000 {
+        e.add("note", "error.too_long");
+    }
+    let (Some(on), true) = (on, e.is_empty()) else {
+        return Err(AppError::Invalid(e));
+    };
+    let t = stage_transition::ActiveModel {
+        admission_id: Set(a.id),
+        stage: Set(to),
+        entered_on: Set(on),
+        note: Set(f.note.trim().to_owned()),
+        recorded_by: Set(actor.user_id),
+        recorded_by_name: Set(actor.username.clone()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let before = json!({ "stage": a.stage, "since": a.stage_since });
+    let mut am: admission::ActiveModel = a.into();
+    am.stage = Set(to);
+    am.stage_since = Set(Some(on));
+    am.update(conn).await?;
+    audit::record(
+        conn,
+        actor,
+        "treatment.stage",
+        "admission",
+        admission_id,
+        json!({ "before": before, "after": { "stage": to, "since": on }, "note": t.note }),
+    )
+    .await?;
+    Ok(t)
+}
+
+/// Opens a detox episode.
+pub async fn open_detox<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    admission_id: i32,
+    f: &DetoxForm,
+    today: NaiveDate,
+) -> AppResult<detox_episode::Model> {
+    let a = get_admission(conn, admission_id).await?;
+    active(&a, "substance_class")?;
+    let mut e = FieldErrors::new();
+    let class = SubstanceClass::parse(&f.substance_class);
+    if class.is_none() {
+        e.add("substance_class", "error.required");
+    }
+    if f.protocol.trim().is_empty() {
+        e.add("protocol", "error.required");
+    } else if f.protocol.chars().count() > 200 {
+        e.add("protocol", "error.too_long");
+    }
+    let on = date(&mut e, "started_on", &f.started_on);
+    let already = open_episode(conn, a.id).await?.is_some();
+    if let Some(on) = on {
+        if let Err(k) = detox::check_start(on, today, a.admitted_on, already) {
+            e.add("started_on", k);
+        }
+    }
+    let (Some(class), Some(on), true) = (class, on, e.is_empty()) else {
+        return Err(AppError::Invalid(e));
+    };
+    let ep = detox_episode::ActiveModel {
+        admission_id: Set(a.id),
+        substance_class: Set(class.as_str().into()),
+        protocol: Set(f.protocol.trim().to_owned()),
+        started_on: Set(on),
+        ended_on: Set(None),
+        outcome: Set(String::new()),
+        note: Set(f.note.trim().to_owned()),
+        recorded_by_name: Set(actor.username.clone()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        "detox.open",
+        "detox_episode",
+        ep.id,
+        json!({ "admission": a.id, "class": ep.substance_class, "started_on": on }),
+    )
+    .await?;
+    Ok(ep)
+}
+
+/// Ends the open episode `episode_id`.
+pub async fn end_detox<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    episode_id: i32,
+    f: &DetoxEndForm,
+    today: NaiveDate,
+) -> AppResult<detox_episode::Model> {
+    let ep = detox_episode::Entity::find_by_id(episode_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut e = FieldErrors::new();
+    if ep.ended_on.is_some() {
+        e.add("ended_on", "error.detox_already_ended");
+        return Err(AppError::Invalid(e));
+    }
+    let outcome = Outcome::parse(&f.outcome);
+    if outcome.is_none() {
+        e.add("outcome", "error.required");
+    }
+    let on = date(&mut e, "ended_on", &f.ended_on);
+    if let Some(on) = on {
+        if let Err(k) = detox::check_end(on, today, ep.started_on) {
+            e.add("ended_on", k);
+        }
+    }
+    let (Some(outcome), Some(on), true) = (outcome, on, e.is_empty()) else {
+        return Err(AppError::Invalid(e));
+    };
+    let mut am: detox_episode::ActiveModel = ep.clone().into();
+    am.ended_on = Set(Some(on));
+    am.outcome = Set(outcome.as_str().into());
+    if !f.note.trim().is_empty() {
+        am.note = Set(format!("{}\n{}", ep.note, f.note.trim()).trim().to_owned());
+    }
+    let ep = am.update(conn).await?;
+    audit::record(
+        conn,
+        actor,
+        "detox.end",
+        "detox_episode",
+        ep.id,
+        json!({ "admission": ep.admission_id, "ended_on": on, "outcome": ep.outcome }),
+    )
+    .await?;
+    Ok(ep)
+}
+
+/// The record of one admission: its stage transitions and detox episodes, latest first.
+pub struct Record {
+    pub transitions: Vec<stage_transition::Model>,
+    pub episodes: Vec<detox_episode::Model>,
+}
+
+pub async fn record_of<C: ConnectionTrait>(conn: &C, admission_id: i32) -> AppResult<Record> {
+    let transitions = stage_transition::Entity::find()
+        .filter(stage_transition::COLUMN.admission_id.eq(admission_id))
+        .order_by_desc(stage_transition::COLUMN.entered_on)
+        .order_by_desc(stage_transition::COLUMN.id)
+        .all(conn)
+        .await?;
+    let episodes = detox_episode::Entity::find()
+        .filter(detox_episode::COLUMN.admission_id.eq(admission_id))
+        .order_by_desc(detox_episode::COLUMN.started_on)
+        .all(conn)
+        .await?;
+    Ok(Record {
+        transitions,
+        episodes,
+    })
+}
+
+/// Stages an admission has entered (for the release check).
+pub async fn stages_reached<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+) -> AppResult<Vec<i32>> {
+    let mut reached: Vec<i32> = stage_transition::Entity::find()
+        .filter(stage_transition::COLUMN.admission_id.eq(admission_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.stage)
+        .collect();
+    reached.sort_unstable();
+    reached.dedup();
+    Ok(reached)
+}
+
+/// The centre's plan of stage lengths, in days, indexed by stage (1–5).
+pub async fn plan<C: ConnectionTrait>(conn: &C) -> AppResult<[Option<i32>; 6]> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        stage: i32,
+        planned_days: i32,
+    }
+    let mut q = Query::select();
+    q.from(Alias::new("stage_plan"))
+        .columns([Alias::new("stage"), Alias::new("planned_days")]);
+    let rows = Row::find_by_statement(conn.get_database_backend().build(&q))
+        .all(conn)
+        .await?;
+    let mut out = [None; 6];
+    for r in rows {
+        if let Some(slot) = usize::try_from(r.stage).ok().and_then(|i| out.get_mut(i)) {
+            *slot = Some(r.planned_days);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WardQuery {
+    pub zone: String,
+    pub stage: Option<i32>,
+    pub page: Option<u64>,
+}
+
+/// One line of the ward list.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct WardRow {
+    pub admission_id: i32,
+    pub resident_id: i32,
+    pub code: String,
+    pub full_name: String,
+    pub zone: String,
+    pub presence: String,
+    pub stage: i32,
+    pub stage_since: Option<NaiveDate>,
+    pub admitted_on: NaiveDate,
+    pub detox_class: Option<String>,
+    pub detox_since: Option<NaiveDate>,
+}
+
+fn ward_base(q: &WardQuery) -> SelectStatement {
+    let mut s = Query::select();
+    s.from(admission::Entity)
+        .inner_join(
+            resident::Entity,
+            Expr::col((resident::Entity, resident::Column::Id))
+                .equals((admission::Entity, admission::Column::ResidentId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            detox_episode::Entity,
+            Expr::col((detox_episode::Entity, detox_episode::Column::AdmissionId))
+                .equals((admission::Entity, admission::Column::Id))
+                .and(Expr::col((detox_episode::Entity, detox_episode::Column::EndedOn)).is_null()),
+        )
+        .and_where(Expr::col((admission::Entity, admission::Column::Status)).eq(ACTIVE));
+    if !q.zone.trim().is_empty() {
+        s.and_where(Expr::col((admission::Entity, admission::Column::Zone)).eq(q.zone.trim()));
+    }
+    if let Some(stage) = q.stage {
+        s.and_where(Expr::col((admission::Entity, admission::Column::Stage)).eq(stage));
+    }
+    s
+}
+
+/// A page of the ward list and how many lines there are in all.
+pub async fn ward<C: ConnectionTrait>(conn: &C, q: &WardQuery) -> AppResult<(Vec<WardRow>, u64)> {
+    #[derive(FromQueryResult)]
+    struct Counted {
+        n: i64,
+    }
+    let base = ward_base(q);
+    let backend = conn.get_database_backend();
+    let mut c = base.clone();
+    c.expr_as(
+        Func::count(Expr::col((admission::Entity, admission::Column::Id))),
+        "n",
+    );
+    let total = Counted::find_by_statement(backend.build(&c))
+        .one(conn)
+        .await?
+        .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+    let page = std::cmp::max(q.page.unwrap_or(1), 1);
+    let mut s = base;
+    s.expr_as(
+        Expr::col((admission::Entity, admission::Column::Id)),
+        "admission_id",
+    )
+    .expr_as(
+        Expr::col((resident::Entity, resident::Column::Id)),
+        "resident_id",
+    )
+    .columns([
+        (resident::Entity, resident::Column::Code),
+        (resident::Entity, resident::Column::FullName),
+    ])
+    .columns([
+        (admission::Entity, admission::Column::Zone),
+        (admission::Entity, admission::Column::Presence),
+        (admission::Entity, admission::Column::Stage),
+        (admission::Entity, admission::Column::StageSince),
+        (admission::Entity, admission::Column::AdmittedOn),
+    ])
+    .expr_as(
+        Expr::col((detox_episode::Entity, detox_episode::Column::SubstanceClass)),
+        "detox_class",
+    )
+    .expr_as(
+        Expr::col((detox_episode::Entity, detox_episode::Column::StartedOn)),
+        "detox_since",
+    )
+    .order_by((resident::Entity, resident::Column::NameSearch), Order::Asc)
+    .order_by((admission::Entity, admission::Column::Id), Order::Asc)
+    .limit(PAGE_SIZE)
+    .offset((page - 1).saturating_mul(PAGE_SIZE));
+    let rows = WardRow::find_by_statement(backend.build(&s))
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}

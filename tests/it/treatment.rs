@@ -1,0 +1,319 @@
+//! Treatment: the five stages with their checks, detox episodes, who may see and write
+//! them, and the ward list's statements.
+
+use axum::http::StatusCode;
+use rehabops::auth::Role;
+use rehabops::entities::{admission, audit_log, stage_transition};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::beds::admitted;
+use crate::helpers::TestApp;
+
+async fn stage_of(app: &TestApp, id: i32) -> (i32, Option<chrono::NaiveDate>) {
+    let a = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    (a.stage, a.stage_since)
+}
+
+#[tokio::test]
+async fn stages_follow_their_rules_and_detox_holds_stage_two() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Nguyễn Văn Điều",
+        "01/01/1990",
+        "male",
+        "001090000501",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let ward = doctor.get("/treatment").await;
+    assert_eq!(ward.status, StatusCode::OK);
+    ward.assert_contains("Nguyễn Văn Điều");
+    ward.assert_contains("1. Tiếp nhận, phân loại");
+    let page = doctor.get(&format!("/treatment/admissions/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // A compulsory admission must still go through stages 2 to 5.
+    page.assert_contains("Chưa qua các giai đoạn bắt buộc trước khi chấm dứt: 2, 3, 4, 5");
+
+    let stage = format!("/treatment/admissions/{id}/stage");
+    let detox = format!("/treatment/admissions/{id}/detox");
+    // Skipping a stage is refused, the form keeps what was typed.
+    let r = doctor
+        .post_form(
+            &stage,
+            &[
+                ("stage", "3"),
+                ("entered_on", "05/03/2025"),
+                ("note", "nhảy"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("chỉ chuyển sang giai đoạn kế tiếp");
+    r.assert_contains("nhảy");
+    // Detox opens; stage 2 is allowed during it.
+    let r = doctor
+        .post_form(
+            &detox,
+            &[
+                ("substance_class", "opioid"),
+                ("started_on", "03/03/2025"),
+                ("protocol", "TT 18/2021, phụ lục 04"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = doctor
+        .post_form(
+            &stage,
+            &[("stage", "2"), ("entered_on", "03/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(stage_of(&app, id).await.0, 2);
+    // A second episode cannot open; stage 3 waits for the episode to end.
+    let r = doctor
+        .post_form(
+            &detox,
+            &[
+                ("substance_class", "opioid"),
+                ("started_on", "04/03/2025"),
+                ("protocol", "x"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Đã có một đợt cắt cơn đang mở.");
+    let r = doctor
+        .post_form(
+            &stage,
+            &[("stage", "3"), ("entered_on", "20/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Còn đợt cắt cơn đang mở");
+    let ward = doctor.get("/treatment?stage=2").await;
+    ward.assert_contains("Nhóm thuốc phiện (opioid)");
+    let episode = rehabops::entities::detox_episode::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let end = format!("/treatment/admissions/{id}/detox/{}/end", episode.id);
+    let r = doctor
+        .post_form(
+            &end,
+            &[
+                ("ended_on", "02/03/2025"),
+                ("outcome", "completed"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "before its start"
+    );
+    let r = doctor
+        .post_form(
+            &end,
+            &[
+                ("ended_on", "15/03/2025"),
+                ("outcome", "completed"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Now stage 3; a date before the current stage began is refused.
+    let r = doctor
+        .post_form(
+            &stage,
+            &[("stage", "3"), ("entered_on", "01/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = doctor
+        .post_form(
+            &stage,
+            &[("stage", "3"), ("entered_on", "20/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Back to stage 2 (a relapse) needs a note.
+    let r = doctor
+        .post_form(
+            &stage,
+            &[("stage", "2"), ("entered_on", "25/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Ghi lý do khi chuyển về giai đoạn trước.");
+    let r = doctor
+        .post_form(
+            &stage,
+            &[
+                ("stage", "2"),
+                ("entered_on", "25/03/2025"),
+                ("note", "Tái sử dụng"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (s, since) = stage_of(&app, id).await;
+    assert_eq!(
+        (s, since.map(|d| d.to_string())),
+        (2, Some("2025-03-25".into()))
+    );
+    let n = stage_transition::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    let page = doctor.get(&format!("/treatment/admissions/{id}")).await;
+    page.assert_contains("Chưa qua các giai đoạn bắt buộc trước khi chấm dứt: 4, 5");
+    // Every write audited, and reading the medical record too.
+    for action in ["treatment.stage", "detox.open", "detox.end", "medical.read"] {
+        let n = audit_log::Entity::find()
+            .filter(audit_log::COLUMN.action.eq(action))
+            .count(app.db())
+            .await
+            .unwrap();
+        assert!(n > 0, "{action} not audited");
+    }
+    // The intake desk no longer records stages as a movement.
+    let r = clerk
+        .post_form(
+            &format!("/admissions/{id}/events"),
+            &[
+                ("kind", "stage_change"),
+                ("occurred_on", "26/03/2025"),
+                ("stage", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn only_clinical_roles_see_treatment_and_only_doctors_and_nurses_write() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Trần Văn Quyền",
+        "01/01/1990",
+        "male",
+        "001090000502",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let page = format!("/treatment/admissions/{id}");
+    for role in [
+        Role::IntakeClerk,
+        Role::VocationalTrainer,
+        Role::LabourSupervisor,
+        Role::Director,
+    ] {
+        let mut c = app.login_as(role).await;
+        assert_eq!(
+            c.get("/treatment").await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
+        assert_eq!(c.get(&page).await.status, StatusCode::FORBIDDEN, "{role:?}");
+        let home = c.get("/").await;
+        assert!(
+            !home.body.contains(r#"href="/treatment""#),
+            "{role:?} has the menu link"
+        );
+    }
+    let mut dispenser = app.login_as(Role::Dispenser).await;
+    let r = dispenser.get(&page).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.body.contains("/stage\""),
+        "the dispenser reads but does not write"
+    );
+    let r = dispenser
+        .post_form(
+            &format!("{page}/stage"),
+            &[("stage", "2"), ("entered_on", "03/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut nurse = app.login_as(Role::Nurse).await;
+    let r = nurse
+        .post_form(
+            &format!("{page}/stage"),
+            &[("stage", "2"), ("entered_on", "03/03/2025"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// The ward list runs a fixed number of statements, however many residents there are.
+#[tokio::test]
+async fn the_ward_list_runs_a_fixed_number_of_statements() {
+    let app = TestApp::centre().await;
+    let today = app.state.today();
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let mut counts = Vec::new();
+    for n in [0, 60] {
+        if n > 0 {
+            rehabops::intake::demo::seed(app.db(), "CS01", n, today)
+                .await
+                .unwrap();
+        }
+        let (statements, r) = app.queries_of(&mut doctor, "/treatment").await;
+        assert_eq!(r.status, StatusCode::OK);
+        counts.push(statements);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    assert!(counts[0] <= 8, "{counts:?}");
+}
+
+/// The resident page links a clinician to the treatment record, and nobody else.
+#[tokio::test]
+async fn the_resident_page_links_clinicians_to_the_treatment_record() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Lê Văn Liên",
+        "01/01/1990",
+        "male",
+        "001090000503",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let rid = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .resident_id;
+    let link = format!(r#"href="/treatment/admissions/{id}""#);
+    let mut nurse = app.login_as(Role::Nurse).await;
+    nurse
+        .get(&format!("/residents/{rid}"))
+        .await
+        .assert_contains(&link);
+    let page = clerk.get(&format!("/residents/{rid}")).await;
+    assert!(!page.body.contains(&link));
+}
