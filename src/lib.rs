@@ -31,6 +31,7 @@ pub mod web;
 pub mod account;
 pub mod admin;
 pub mod beds;
+pub mod care;
 pub mod centres;
 pub mod department;
 pub mod divisions;

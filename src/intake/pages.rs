@@ -279,6 +279,8 @@ pub struct ShowPage {
     pub event_errors: FieldErrors,
     pub release_form: ReleaseForm,
     pub release_errors: FieldErrors,
+    /// What the care areas say is missing before a release (warnings, not refusals).
+    pub release_warnings: Vec<crate::error::Msg>,
     pub event_kinds: Vec<Choice>,
     pub release_reasons: Vec<Choice>,
     pub centres: Vec<centre::Model>,
@@ -509,6 +511,10 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
     let can_assign_bed = ctx
         .role()
         .is_some_and(|r| role_has(r, Permission::ManageBeds));
+    let release_warnings = match (&active, can_manage) {
+        (Some(v), true) => crate::care::release_warnings(&st.db, &v.a).await?,
+        _ => Vec::new(),
+    };
     let (bed, bed_choices) = match &active {
         Some(v) => {
             let bed = crate::beds::store::current_bed(&st.db, v.a.id)
@@ -555,6 +561,7 @@ async fn show_page(st: &AppState, ctx: PageCtx, id: i32, typed: Typed) -> AppRes
         event_errors,
         release_form,
         release_errors,
+        release_warnings,
         event_kinds,
         release_reasons,
         centres,

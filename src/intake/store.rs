@@ -1248,8 +1248,9 @@ pub async fn release<C: ConnectionTrait>(
     let (Some(on), Some(reason)) = (on, reason) else {
         return Err(AppError::BadRequest("error.invalid"));
     };
-    // A released resident no longer holds a bed.
+    // A released resident no longer holds a bed, nor an open care record.
     crate::beds::store::vacate(conn, actor, a.id, "release").await?;
+    crate::care::on_release(conn, actor, &a, on).await?;
     let mut am = a.clone().into_active_model();
     am.status = Set(RELEASED.to_owned());
     am.released_on = Set(Some(on));

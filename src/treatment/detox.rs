@@ -25,6 +25,8 @@ str_enum!(
         /// Sent to hospital (the movement is recorded as intake records it).
         TransferredHospital = "transferred_hospital",
         Interrupted = "interrupted",
+        /// Closed by the release of the admission.
+        Released = "released",
     }
 );
 

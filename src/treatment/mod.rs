@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod detox;
+pub mod hooks;
 pub mod pages;
 pub mod stages;
 pub mod store;

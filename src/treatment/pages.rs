@@ -173,6 +173,8 @@ async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult
         classes: choices(SubstanceClass::ALL),
         outcomes: Outcome::ALL
             .iter()
+            // "Released" is written by the release itself, not chosen.
+            .filter(|o| **o != Outcome::Released)
             .map(|o| Choice {
                 code: o.as_str(),
                 key: o.label_key(),

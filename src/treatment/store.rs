@@ -222,7 +222,7 @@ pub async fn end_detox<C: ConnectionTrait>(
         e.add("ended_on", "error.detox_already_ended");
         return Err(AppError::Invalid(e));
     }
-    let outcome = Outcome::parse(&f.outcome);
+    let outcome = Outcome::parse(&f.outcome).filter(|o| *o != Outcome::Released);
     if outcome.is_none() {
         e.add("outcome", "error.required");
     }

@@ -317,3 +317,65 @@ async fn the_resident_page_links_clinicians_to_the_treatment_record() {
     let page = clerk.get(&format!("/residents/{rid}")).await;
     assert!(!page.body.contains(&link));
 }
+
+/// The release goes through the one care hook: the desk is warned of stages a
+/// compulsory admission has not gone through, and an open detox episode is closed.
+#[tokio::test]
+async fn release_warns_of_missing_stages_and_closes_detox() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Phạm Văn Ra",
+        "01/01/1990",
+        "male",
+        "001090000504",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let r = doctor
+        .post_form(
+            &format!("/treatment/admissions/{id}/detox"),
+            &[
+                ("substance_class", "stimulant"),
+                ("started_on", "03/03/2025"),
+                ("protocol", "TT 18/2021, phụ lục 05"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rid = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .resident_id;
+    let page = clerk.get(&format!("/residents/{rid}")).await;
+    page.assert_contains("Chưa qua các giai đoạn điều trị bắt buộc: 2, 3, 4, 5.");
+    // A court suspends the measure: released all the same (a warning, not a refusal).
+    let r = clerk
+        .post_form(
+            &format!("/admissions/{id}/release"),
+            &[
+                ("reason", "suspension"),
+                ("released_on", "10/03/2025"),
+                ("document_ref", "12/2025/QĐ-TA"),
+                ("to_centre", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ep = rehabops::entities::detox_episode::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ep.ended_on.map(|d| d.to_string()), ep.outcome.as_str()),
+        (Some("2025-03-10".into()), "released")
+    );
+}

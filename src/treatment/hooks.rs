@@ -1,0 +1,60 @@
+//! Treatment's part of the release hook (`crate::care`): the stages still required, and
+//! an open detox episode closed when the resident leaves.
+
+use chrono::NaiveDate;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+use super::{detox::Outcome, stages, store};
+use crate::audit::{self, Actor};
+use crate::entities::{admission, detox_episode};
+use crate::error::{AppResult, Msg};
+use crate::intake::rules::AdmissionType;
+
+/// "Stages not gone through: 4, 5" when the admission's type requires them.
+pub async fn release_warnings<C: ConnectionTrait>(
+    conn: &C,
+    a: &admission::Model,
+) -> AppResult<Vec<Msg>> {
+    let Some(t) = AdmissionType::parse(&a.admission_type) else {
+        return Ok(Vec::new());
+    };
+    let missing = stages::missing(t, &store::stages_reached(conn, a.id).await?);
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = missing.iter().map(i32::to_string).collect();
+    Ok(vec![
+        Msg::new("treatment.release_missing_stages").arg("stages", list.join(", ")),
+    ])
+}
+
+/// An open detox episode ends on the day of release, its outcome "released".
+pub async fn on_release<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    a: &admission::Model,
+    on: NaiveDate,
+) -> AppResult<()> {
+    let open = detox_episode::Entity::find()
+        .filter(detox_episode::COLUMN.admission_id.eq(a.id))
+        .filter(detox_episode::COLUMN.ended_on.is_null())
+        .all(conn)
+        .await?;
+    for ep in open {
+        let mut am: detox_episode::ActiveModel = ep.clone().into();
+        am.ended_on = Set(Some(on.max(ep.started_on)));
+        am.outcome = Set(Outcome::Released.as_str().into());
+        am.update(conn).await?;
+        audit::record(
+            conn,
+            actor,
+            "detox.end",
+            "detox_episode",
+            ep.id,
+            json!({ "admission": a.id, "ended_on": on, "outcome": "released" }),
+        )
+        .await?;
+    }
+    Ok(())
+}
