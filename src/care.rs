@@ -31,3 +31,50 @@ pub async fn on_release<C: ConnectionTrait>(
     crate::treatment::hooks::on_release(conn, actor, a, on).await?;
     Ok(())
 }
+
+pub use crate::treatment::fitness::{Activity, Unfit};
+
+/// Where a resident is and what they are fit for (design.md §1): the one answer the
+/// labour, vocational and dosing areas read, for a whole list at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fitness {
+    /// The admission's presence now (`present`, `in_hospital`, `escaped`, …), from the
+    /// movement record.
+    pub presence: String,
+    /// Activities the resident is unfit for on the day, and why (never the diagnosis).
+    pub unfit: Vec<(Activity, Unfit)>,
+}
+
+impl Fitness {
+    pub fn present(&self) -> bool {
+        self.presence == crate::intake::rules::Presence::Present.as_str()
+    }
+    /// Present, and neither in detox nor restricted from `a`.
+    pub fn fit_for(&self, a: Activity) -> bool {
+        self.present() && !self.unfit.iter().any(|(x, _)| *x == a)
+    }
+}
+
+/// Fitness of each admission on `day`, in three queries whatever the list's length.
+pub async fn fitness<C: ConnectionTrait>(
+    conn: &C,
+    admission_ids: &[i32],
+    day: NaiveDate,
+) -> AppResult<std::collections::HashMap<i32, Fitness>> {
+    use sea_orm::{EntityTrait, QueryFilter};
+    let mut unfit = crate::treatment::fitness::unfit(conn, admission_ids, day).await?;
+    let admissions = admission::Entity::find()
+        .filter(admission::COLUMN.id.is_in(admission_ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(admissions
+        .into_iter()
+        .map(|a| {
+            let f = Fitness {
+                unfit: unfit.remove(&a.id).unwrap_or_default(),
+                presence: a.presence,
+            };
+            (a.id, f)
+        })
+        .collect())
+}

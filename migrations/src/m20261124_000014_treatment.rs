@@ -54,6 +54,28 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // A doctor's restriction (unfit for labour, classes or sport, from a day, until a
+        // day or further notice): the fitness other areas read, without the reason.
+        m.create_table(
+            Table::create()
+                .table("medical_restriction")
+                .if_not_exists()
+                .col(pk_auto("id"))
+                .col(integer("admission_id"))
+                .col(string_len("activity", 16))
+                .col(date("starts_on"))
+                .col(date_null("ends_on"))
+                .col(text("reason"))
+                .col(string("recorded_by_name"))
+                .col(timestamp_with_time_zone("recorded_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("medical_restriction", "admission_id")
+                        .to("admission", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
         for (name, table, cols) in [
             (
                 "ix_stage_transition_admission",
@@ -64,6 +86,11 @@ impl MigrationTrait for Migration {
                 "ix_detox_episode_admission",
                 "detox_episode",
                 &["admission_id", "ended_on"][..],
+            ),
+            (
+                "ix_medical_restriction_admission",
+                "medical_restriction",
+                &["admission_id", "starts_on"][..],
             ),
         ] {
             let mut ix = Index::create();
@@ -128,7 +155,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for t in ["stage_plan", "detox_episode", "stage_transition"] {
+        for t in [
+            "medical_restriction",
+            "stage_plan",
+            "detox_episode",
+            "stage_transition",
+        ] {
             m.drop_table(Table::drop().table(t).if_exists().to_owned())
                 .await?;
         }

@@ -18,6 +18,7 @@ pub mod handover;
 pub mod handover_person;
 pub mod instance_info;
 pub mod legal_rule;
+pub mod medical_restriction;
 pub mod occupancy_day;
 pub mod planned_intake;
 pub mod received_summary;

@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod detox;
+pub mod fitness;
 pub mod hooks;
 pub mod pages;
 pub mod stages;
@@ -28,6 +29,11 @@ pub fn routes() -> Routes<AppState> {
             "/treatment/admissions/{id}/detox",
             record,
             pages::start_detox,
+        )
+        .post(
+            "/treatment/admissions/{id}/restrictions",
+            Access::Perm(Permission::Prescribe),
+            pages::add_restriction,
         )
         .post(
             "/treatment/admissions/{id}/detox/{episode}/end",

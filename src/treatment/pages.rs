@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::detox::{Outcome, SubstanceClass};
+use super::fitness::Activity;
 use super::stages;
-use super::store::{self, DetoxEndForm, DetoxForm, StageForm, WardQuery, WardRow};
+use super::store::{self, DetoxEndForm, DetoxForm, RestrictionForm, StageForm, WardQuery, WardRow};
 use crate::db;
 use crate::entities::{admission, resident};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -111,6 +112,9 @@ pub struct AdmissionPage {
     pub detox_errors: FieldErrors,
     pub end_form: DetoxEndForm,
     pub end_errors: FieldErrors,
+    pub activities: Vec<Choice>,
+    pub restriction_form: RestrictionForm,
+    pub restriction_errors: FieldErrors,
     /// Required stages not reached yet (what the release check will warn of).
     pub missing: Vec<i32>,
     pub today: NaiveDate,
@@ -129,6 +133,13 @@ impl AdmissionPage {
     pub fn class_label(&self, code: &str) -> String {
         SubstanceClass::parse(code).map_or_else(|| code.to_owned(), SubstanceClass::label_key)
     }
+    pub fn activity_label(&self, code: &str) -> String {
+        Activity::parse(code).map_or_else(|| code.to_owned(), Activity::label_key)
+    }
+    /// The restriction is in force today.
+    pub fn in_force(&self, r: &crate::entities::medical_restriction::Model) -> bool {
+        r.starts_on <= self.today && r.ends_on.is_none_or(|e| e >= self.today)
+    }
     pub fn outcome_label(&self, code: &str) -> String {
         Outcome::parse(code).map_or_else(|| code.to_owned(), Outcome::label_key)
     }
@@ -140,6 +151,7 @@ pub struct Forms {
     pub stage: (StageForm, FieldErrors),
     pub detox: (DetoxForm, FieldErrors),
     pub end: (DetoxEndForm, FieldErrors),
+    pub restriction: (RestrictionForm, FieldErrors),
 }
 
 async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult<AdmissionPage> {
@@ -186,6 +198,15 @@ async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult
         detox_errors: forms.detox.1,
         end_form: forms.end.0,
         end_errors: forms.end.1,
+        activities: Activity::ALL
+            .iter()
+            .map(|a| Choice {
+                code: a.as_str(),
+                key: a.label_key(),
+            })
+            .collect(),
+        restriction_form: forms.restriction.0,
+        restriction_errors: forms.restriction.1,
         missing,
         today: st.today(),
         writable: ctx.can(crate::auth::Permission::RecordTreatment)
@@ -277,6 +298,21 @@ pub async fn end_detox(
     let result = store::end_detox(&txn, &ctx.actor(), episode, &f, st.today()).await;
     write(&st, ctx, id, result, txn, |e| Forms {
         end: (f, e),
+        ..Forms::default()
+    })
+    .await
+}
+
+pub async fn add_restriction(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<RestrictionForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    let result = store::add_restriction(&txn, &ctx.actor(), id, &f, st.today()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        restriction: (f, e),
         ..Forms::default()
     })
     .await

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::detox::{self, Outcome, SubstanceClass};
 use super::stages;
 use crate::audit::{self, Actor};
-use crate::entities::{admission, detox_episode, resident, stage_transition};
+use crate::entities::{admission, detox_episode, medical_restriction, resident, stage_transition};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::i18n::parse_date;
 use crate::intake::store::{ACTIVE, get_admission};
@@ -254,10 +254,89 @@ pub async fn end_detox<C: ConnectionTrait>(
     Ok(ep)
 }
 
-/// The record of one admission: its stage transitions and detox episodes, latest first.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RestrictionForm {
+    pub activity: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub reason: String,
+}
+
+/// A doctor restricts an admission from an activity (unfit for labour, classes or
+/// sport) from a day, until a day or further notice, with a reason.
+pub async fn add_restriction<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    admission_id: i32,
+    f: &RestrictionForm,
+    today: NaiveDate,
+) -> AppResult<medical_restriction::Model> {
+    let a = get_admission(conn, admission_id).await?;
+    active(&a, "activity")?;
+    let mut e = FieldErrors::new();
+    let activity = super::fitness::Activity::parse(&f.activity);
+    if activity.is_none() {
+        e.add("activity", "error.required");
+    }
+    let starts = date(&mut e, "starts_on", &f.starts_on);
+    let ends = if f.ends_on.trim().is_empty() {
+        None
+    } else {
+        let d = parse_date(&f.ends_on);
+        if d.is_none() {
+            e.add("ends_on", "error.date_format");
+        }
+        d
+    };
+    if let Some(s) = starts {
+        if s < a.admitted_on {
+            e.add("starts_on", "error.detox_before_admission");
+        } else if s > today + chrono::Days::new(366) {
+            e.add("starts_on", "error.restriction_too_far");
+        }
+        if ends.is_some_and(|x| x < s) {
+            e.add("ends_on", "error.detox_end_before_start");
+        }
+    }
+    if f.reason.trim().is_empty() {
+        e.add("reason", "error.required");
+    } else if f.reason.chars().count() > 2000 {
+        e.add("reason", "error.too_long");
+    }
+    let (Some(activity), Some(starts), true) = (activity, starts, e.is_empty()) else {
+        return Err(AppError::Invalid(e));
+    };
+    let m = medical_restriction::ActiveModel {
+        admission_id: Set(a.id),
+        activity: Set(activity.as_str().into()),
+        starts_on: Set(starts),
+        ends_on: Set(ends),
+        reason: Set(f.reason.trim().to_owned()),
+        recorded_by_name: Set(actor.username.clone()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        "treatment.restriction",
+        "medical_restriction",
+        m.id,
+        json!({ "admission": a.id, "activity": m.activity, "from": starts, "until": ends }),
+    )
+    .await?;
+    Ok(m)
+}
+
+/// The record of one admission: its stage transitions, detox episodes and restrictions,
+/// latest first.
 pub struct Record {
     pub transitions: Vec<stage_transition::Model>,
     pub episodes: Vec<detox_episode::Model>,
+    pub restrictions: Vec<medical_restriction::Model>,
 }
 
 pub async fn record_of<C: ConnectionTrait>(conn: &C, admission_id: i32) -> AppResult<Record> {
@@ -272,9 +351,15 @@ pub async fn record_of<C: ConnectionTrait>(conn: &C, admission_id: i32) -> AppRe
         .order_by_desc(detox_episode::COLUMN.started_on)
         .all(conn)
         .await?;
+    let restrictions = medical_restriction::Entity::find()
+        .filter(medical_restriction::COLUMN.admission_id.eq(admission_id))
+        .order_by_desc(medical_restriction::COLUMN.starts_on)
+        .all(conn)
+        .await?;
     Ok(Record {
         transitions,
         episodes,
+        restrictions,
     })
 }
 

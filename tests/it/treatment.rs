@@ -379,3 +379,96 @@ async fn release_warns_of_missing_stages_and_closes_detox() {
         (Some("2025-03-10".into()), "released")
     );
 }
+
+/// Fitness, the one answer other areas read: a doctor's restriction makes a resident
+/// unfit for its activity over its dates (nurses cannot set one); an open detox episode
+/// for everything; absence (escaped) for everything; the reason is not part of it.
+#[tokio::test]
+async fn fitness_reads_restrictions_detox_and_presence() {
+    use rehabops::care::{Activity, Unfit};
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let one = admitted(
+        &mut clerk,
+        &app,
+        "Hoàng Văn Khỏe",
+        "01/01/1990",
+        "male",
+        "001090000505",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let two = admitted(
+        &mut clerk,
+        &app,
+        "Hoàng Văn Mệt",
+        "01/01/1991",
+        "male",
+        "001091000506",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let form = |from: &'static str, until: &'static str| {
+        vec![
+            ("activity", "labour"),
+            ("starts_on", from),
+            ("ends_on", until),
+            ("reason", "Gãy tay phải"),
+        ]
+    };
+    let url = format!("/treatment/admissions/{one}/restrictions");
+    let mut nurse = app.login_as(Role::Nurse).await;
+    assert_eq!(
+        nurse.post_form(&url, &form("05/03/2025", "")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let r = doctor
+        .post_form(&url, &form("10/03/2025", "05/03/2025"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Gãy tay phải");
+    let r = doctor
+        .post_form(&url, &form("05/03/2025", "20/03/2025"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = doctor
+        .post_form(
+            &format!("/treatment/admissions/{two}/detox"),
+            &[
+                ("substance_class", "opioid"),
+                ("started_on", "03/03/2025"),
+                ("protocol", "phụ lục 04"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = |day| chrono::NaiveDate::from_ymd_opt(2025, 3, day).unwrap();
+    let f = rehabops::care::fitness(app.db(), &[one, two], d(10))
+        .await
+        .unwrap();
+    assert!(!f[&one].fit_for(Activity::Labour));
+    assert_eq!(f[&one].unfit, vec![(Activity::Labour, Unfit::Restricted)]);
+    assert!(f[&one].fit_for(Activity::Classes));
+    assert!(Activity::ALL.iter().all(|a| !f[&two].fit_for(*a)));
+    // After the restriction's end, fit again.
+    let later = rehabops::care::fitness(app.db(), &[one], d(21))
+        .await
+        .unwrap();
+    assert!(later[&one].fit_for(Activity::Labour));
+    // Escaped: away, so unfit for everything.
+    let r = clerk
+        .post_form(
+            &format!("/admissions/{one}/events"),
+            &[("kind", "escape"), ("occurred_on", "22/03/2025")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let away = rehabops::care::fitness(app.db(), &[one], d(23))
+        .await
+        .unwrap();
+    assert!(!away[&one].present() && !away[&one].fit_for(Activity::Classes));
+}
