@@ -34,6 +34,20 @@ pub async fn on_release<C: ConnectionTrait>(
 
 pub use crate::treatment::fitness::{Activity, Unfit};
 
+/// The care areas' sections of the occupancy summary (design.md §4): one entry per area
+/// that reports, aggregates only. A new area adds its line here.
+pub async fn summary_sections<C: ConnectionTrait>(
+    conn: &C,
+    on: NaiveDate,
+) -> AppResult<std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>> {
+    let mut out = std::collections::BTreeMap::new();
+    out.insert(
+        "treatment".to_owned(),
+        crate::treatment::hooks::summary(conn, on).await?,
+    );
+    Ok(out)
+}
+
 /// Where a resident is and what they are fit for (design.md §1): the one answer the
 /// labour, vocational and dosing areas read, for a whole list at once.
 #[derive(Clone, Debug, PartialEq, Eq)]

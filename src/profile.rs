@@ -575,5 +575,6 @@ fn day_summary(
         methadone: None,
         vocational: None,
         labour: None,
+        areas: std::collections::BTreeMap::new(),
     }
 }

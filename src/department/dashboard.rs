@@ -118,6 +118,16 @@ pub struct CentreRow {
     pub freshness: Freshness,
     #[schema(value_type = String)]
     pub monthly: MonthlyStatus,
+    /// The treatment section of the latest summary (residents by stage, in detox,
+    /// restricted); null when the centre has not reported one.
+    pub treatment: Option<std::collections::BTreeMap<String, i64>>,
+}
+
+impl CentreRow {
+    /// A figure of the treatment section, when reported.
+    pub fn treatment_figure(&self, key: &str) -> Option<i64> {
+        self.treatment.as_ref().and_then(|t| t.get(key).copied())
+    }
 }
 
 impl CentreRow {
@@ -242,6 +252,7 @@ pub async fn rows<C: ConnectionTrait>(
             sequence: latest.as_ref().map(|(r, _)| r.sequence),
             freshness: freshness(received, now),
             monthly: monthly_status(monthly_received, deadline, now),
+            treatment: s.and_then(|s| s.areas.get("treatment").cloned()),
         };
         t.centres += 1;
         t.design_scale += row.design_scale;

@@ -23,7 +23,7 @@ use crate::entities::received_summary;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::summary::push::{CENTRE_HEADER, SIGNATURE_HEADER};
-use crate::summary::schema::{MAX_BYTES, OccupancySummary, SCHEMA};
+use crate::summary::schema::{ACCEPTED, MAX_BYTES, OccupancySummary};
 
 /// Largest jump past the last sequence received: six weeks of hourly summaries, far
 /// more than a centre queues while the department is down (its queue keeps order).
@@ -130,7 +130,7 @@ pub async fn receive(
             ));
         }
     };
-    if summary.schema != SCHEMA {
+    if !ACCEPTED.contains(&summary.schema.as_str()) {
         return Ok(refuse(
             StatusCode::BAD_REQUEST,
             "unknown_schema",

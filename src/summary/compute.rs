@@ -91,6 +91,8 @@ pub async fn compute<C: ConnectionTrait>(
         methadone: None,
         vocational: None,
         labour: None,
+        // The care areas' sections, through the one interface (design.md §4).
+        areas: crate::care::summary_sections(conn, today).await?,
     })
 }
 
@@ -215,6 +217,9 @@ pub async fn reconstruct_range<C: ConnectionTrait>(
             methadone: None,
             vocational: None,
             labour: None,
+            // Past days are rebuilt from the intake records only: the care areas'
+            // figures of a past day are not reconstructed ("not reported").
+            areas: BTreeMap::new(),
         });
     }
     Ok(out)

@@ -1,4 +1,5 @@
-//! The occupancy summary a centre sends to the department: version 1.
+//! The occupancy summary a centre sends to the department: version 2 (version 1 without
+//! `areas` is still accepted).
 //!
 //! Aggregates only. No name, identity number, date of birth or resident code ever appears;
 //! the type system makes that so (there is no field that could hold one), and a test
@@ -14,7 +15,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub const SCHEMA: &str = "rehabops.occupancy-summary/1";
+pub const SCHEMA: &str = "rehabops.occupancy-summary/2";
+
+/// Versions the department accepts: 2 adds `areas`.
+pub const ACCEPTED: [&str; 2] = ["rehabops.occupancy-summary/1", SCHEMA];
 
 /// Largest summary the department accepts, in bytes.
 pub const MAX_BYTES: usize = 256 * 1024;
@@ -22,7 +26,7 @@ pub const MAX_BYTES: usize = 256 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OccupancySummary {
-    /// Always `rehabops.occupancy-summary/1` for this version.
+    /// `rehabops.occupancy-summary/2` (or `/1` from a centre not yet upgraded).
     pub schema: String,
     /// Centre code, e.g. `CS01`.
     pub centre: String,
@@ -44,6 +48,12 @@ pub struct OccupancySummary {
     pub vocational: Option<BTreeMap<String, i64>>,
     /// Labour-therapy hours (null until the labour area exists).
     pub labour: Option<BTreeMap<String, i64>>,
+    /// Each care area's aggregates (design.md §4), keyed by area: `treatment` has
+    /// `stage_1`…`stage_5`, `in_detox` and `restricted` (residents under management). An
+    /// area absent from the map has not reported (version 1, a reconstructed past day,
+    /// or an area the centre does not use). Version 2.
+    #[serde(default)]
+    pub areas: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

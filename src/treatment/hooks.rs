@@ -58,3 +58,41 @@ pub async fn on_release<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Treatment's section of the occupancy summary: residents under management by stage,
+/// in an open detox episode, and under a medical restriction on `on` (counts only).
+pub async fn summary<C: ConnectionTrait>(
+    conn: &C,
+    on: NaiveDate,
+) -> AppResult<std::collections::BTreeMap<String, i64>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        key: String,
+        n: i64,
+    }
+    let active = crate::intake::store::ACTIVE;
+    let day = on.format("%Y-%m-%d");
+    // Literal values only (a status code and a date), so one statement serves both
+    // back ends.
+    let sql = format!(
+        "SELECT 'stage_' || CAST(stage AS VARCHAR(2)) AS key, COUNT(*) AS n FROM admission \
+           WHERE status = '{active}' GROUP BY stage \
+         UNION ALL SELECT 'in_detox' AS key, COUNT(*) AS n FROM detox_episode d \
+           JOIN admission a ON a.id = d.admission_id \
+           WHERE a.status = '{active}' AND d.ended_on IS NULL \
+         UNION ALL SELECT 'restricted' AS key, COUNT(DISTINCT r.admission_id) AS n \
+           FROM medical_restriction r JOIN admission a ON a.id = r.admission_id \
+           WHERE a.status = '{active}' AND r.starts_on <= '{day}' \
+             AND (r.ends_on IS NULL OR r.ends_on >= '{day}')"
+    );
+    let stmt = sea_orm::Statement::from_string(conn.get_database_backend(), sql);
+    let mut out: std::collections::BTreeMap<String, i64> =
+        (1..=5).map(|s| (format!("stage_{s}"), 0)).collect();
+    for r in <Row as sea_orm::FromQueryResult>::find_by_statement(stmt)
+        .all(conn)
+        .await?
+    {
+        out.insert(r.key, r.n);
+    }
+    Ok(out)
+}

@@ -348,8 +348,22 @@ async fn summaries_round_trip_and_carry_no_personal_data() {
     let row = enqueue(&centre, "daily").await;
     let s: OccupancySummary = serde_json::from_str(&row.body).expect("schema round-trip");
     assert_eq!(serde_json::to_string(&s).unwrap(), row.body);
-    assert_eq!(s.schema, "rehabops.occupancy-summary/1");
+    assert_eq!(s.schema, "rehabops.occupancy-summary/2");
     assert_eq!(s.residents_total(), 3);
+    // The care areas' sections (version 2): treatment's stages, all three in stage 1.
+    let treatment = &s.areas["treatment"];
+    assert_eq!(treatment["stage_1"], 3);
+    assert_eq!((treatment["in_detox"], treatment["restricted"]), (0, 0));
+    // A version-1 summary (no sections) still reads: "not reported".
+    let v1 = row
+        .body
+        .replace("occupancy-summary/2", "occupancy-summary/1")
+        .replace(
+            &format!(",\"areas\":{}", serde_json::to_string(&s.areas).unwrap()),
+            "",
+        );
+    let old: OccupancySummary = serde_json::from_str(&v1).expect("version 1");
+    assert!(old.areas.is_empty());
     assert_eq!(s.capacity.occupancy, 3);
     assert_eq!(s.capacity.design_scale, 1500);
     for secret in [
@@ -487,6 +501,10 @@ async fn reports_trends_plan_and_dhis2_from_backfilled_day_closes() {
         12,
         "two tables × six centres"
     );
+    // The treatment section arrives through the care areas' one interface; the others
+    // have not reported it.
+    assert_eq!(dash["centres"][0]["treatment"]["stage_1"], 3);
+    assert_eq!(page.body.matches("Cơ sở chưa báo cáo mục này.").count(), 6);
 
     let page = monitor.get("/reports?p=2026-10").await;
     assert_eq!(page.status, StatusCode::OK);
