@@ -19,6 +19,16 @@ pub fn routes() -> Routes<AppState> {
     let record = Access::Perm(Permission::RecordTreatment);
     Routes::new()
         .get("/treatment", view, pages::ward)
+        .get(
+            "/treatment/plan",
+            Access::Perm(Permission::ViewOccupancy),
+            pages::plan,
+        )
+        .post(
+            "/treatment/plan",
+            Access::Perm(Permission::ManageCapacity),
+            pages::set_plan,
+        )
         .get("/treatment/admissions/{id}", view, pages::show)
         .post(
             "/treatment/admissions/{id}/stage",

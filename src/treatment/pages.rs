@@ -317,3 +317,64 @@ pub async fn add_restriction(
     })
     .await
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "treatment/plan.html")]
+pub struct PlanPage {
+    pub ctx: PageCtx,
+    pub form: store::PlanForm,
+    pub errors: FieldErrors,
+    pub can_edit: bool,
+}
+
+impl PlanPage {
+    /// (field, stage label key, value) for each stage.
+    pub fn rows(&self) -> Vec<(&'static str, String, String)> {
+        let f = &self.form;
+        [&f.stage_1, &f.stage_2, &f.stage_3, &f.stage_4, &f.stage_5]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let s = i as i32 + 1;
+                (STAGE_FIELDS[i], stages::label_key(s), (*v).clone())
+            })
+            .collect()
+    }
+}
+
+const STAGE_FIELDS: [&str; 5] = ["stage_1", "stage_2", "stage_3", "stage_4", "stage_5"];
+
+pub async fn plan(State(st): State<AppState>, ctx: PageCtx) -> AppResult<PlanPage> {
+    let form = store::PlanForm::of(&store::plan(&st.db).await?);
+    Ok(PlanPage {
+        can_edit: ctx.can(crate::auth::Permission::ManageCapacity),
+        ctx,
+        form,
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn set_plan(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Form(f): Form<store::PlanForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    match store::set_plan(&txn, &ctx.actor(), &f).await {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Redirect::to("/treatment/plan?ok=saved").into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            drop(txn);
+            let page = PlanPage {
+                can_edit: true,
+                ctx,
+                form: f,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

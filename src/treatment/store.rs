@@ -506,3 +506,67 @@ pub async fn ward<C: ConnectionTrait>(conn: &C, q: &WardQuery) -> AppResult<(Vec
         .await?;
     Ok((rows, total))
 }
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PlanForm {
+    pub stage_1: String,
+    pub stage_2: String,
+    pub stage_3: String,
+    pub stage_4: String,
+    pub stage_5: String,
+}
+
+impl PlanForm {
+    pub fn of(plan: &[Option<i32>; 6]) -> PlanForm {
+        let v = |s: usize| plan[s].map(|d| d.to_string()).unwrap_or_default();
+        PlanForm {
+            stage_1: v(1),
+            stage_2: v(2),
+            stage_3: v(3),
+            stage_4: v(4),
+            stage_5: v(5),
+        }
+    }
+    fn fields(&self) -> [(&'static str, i32, &str); 5] {
+        [
+            ("stage_1", 1, &self.stage_1),
+            ("stage_2", 2, &self.stage_2),
+            ("stage_3", 3, &self.stage_3),
+            ("stage_4", 4, &self.stage_4),
+            ("stage_5", 5, &self.stage_5),
+        ]
+    }
+}
+
+/// The director sets the centre's planned length of each stage, in days (Decree
+/// 116/2021 Art 27: each centre plans its own process).
+pub async fn set_plan<C: ConnectionTrait>(conn: &C, actor: &Actor, f: &PlanForm) -> AppResult<()> {
+    let mut e = FieldErrors::new();
+    let mut days = Vec::new();
+    for (field, stage, value) in f.fields() {
+        match value.trim().parse::<i32>() {
+            Ok(d) if (1..=730).contains(&d) => days.push((stage, d)),
+            _ => e.add(field, "error.stage_days_range"),
+        }
+    }
+    e.into_result()?;
+    let before = plan(conn).await?;
+    for (stage, d) in &days {
+        let mut q = Query::update();
+        q.table(Alias::new("stage_plan"))
+            .value(Alias::new("planned_days"), *d)
+            .and_where(Expr::col(Alias::new("stage")).eq(*stage));
+        conn.execute(&q).await?;
+    }
+    audit::record(
+        conn,
+        actor,
+        "treatment.plan",
+        "stage_plan",
+        "",
+        json!({ "before": &before[1..], "after": days.iter().map(|(_, d)| d).collect::<Vec<_>>() }),
+    )
+    .await?;
+    Ok(())
+}

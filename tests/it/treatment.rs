@@ -472,3 +472,59 @@ async fn fitness_reads_restrictions_detox_and_presence() {
         .unwrap();
     assert!(!away[&one].present() && !away[&one].fit_for(Activity::Classes));
 }
+
+/// The director sets the planned stage lengths (data, not law); clinicians read them;
+/// the ward list's overrun warnings follow them.
+#[tokio::test]
+async fn the_director_sets_the_stage_plan_and_the_ward_list_follows_it() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    admitted(
+        &mut clerk,
+        &app,
+        "Đỗ Văn Lâu",
+        "01/01/1990",
+        "male",
+        "001090000507",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let mut doctor = app.login_as(Role::Doctor).await;
+    // Admitted 02/03/2025, still in stage 1 (planned 15 days): far over the plan.
+    doctor
+        .get("/treatment")
+        .await
+        .assert_contains("quá kế hoạch");
+    let plan = doctor.get("/treatment/plan").await;
+    assert_eq!(plan.status, StatusCode::OK);
+    assert!(plan.body.contains("readonly"), "clinicians read the plan");
+    assert_eq!(
+        doctor
+            .post_form("/treatment/plan", &[("stage_1", "9999")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut director = app.login_as(Role::Director).await;
+    director
+        .get("/beds/capacity")
+        .await
+        .assert_contains(r#"href="/treatment/plan""#);
+    let fields = |first: &'static str| {
+        vec![
+            ("stage_1", first),
+            ("stage_2", "30"),
+            ("stage_3", "120"),
+            ("stage_4", "170"),
+            ("stage_5", "30"),
+        ]
+    };
+    let r = director.post_form("/treatment/plan", &fields("0")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Số ngày từ 1 đến 730.");
+    let r = director.post_form("/treatment/plan", &fields("730")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ward = doctor.get("/treatment").await;
+    assert!(!ward.body.contains("quá kế hoạch"), "within 730 days");
+}
