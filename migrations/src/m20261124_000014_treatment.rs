@@ -76,6 +76,28 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Drug tests (xét nghiệm ma túy): read by the stages and, later, methadone's rules.
+        m.create_table(
+            Table::create()
+                .table("drug_test")
+                .if_not_exists()
+                .col(pk_auto("id"))
+                .col(integer("admission_id"))
+                .col(date("tested_on"))
+                .col(string_len("method", 16))
+                .col(string_len("substances", 200))
+                .col(boolean("positive"))
+                .col(text("note").default(""))
+                .col(string("recorded_by_name"))
+                .col(timestamp_with_time_zone("recorded_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("drug_test", "admission_id")
+                        .to("admission", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
         for (name, table, cols) in [
             (
                 "ix_stage_transition_admission",
@@ -86,6 +108,11 @@ impl MigrationTrait for Migration {
                 "ix_detox_episode_admission",
                 "detox_episode",
                 &["admission_id", "ended_on"][..],
+            ),
+            (
+                "ix_drug_test_admission",
+                "drug_test",
+                &["admission_id", "tested_on"][..],
             ),
             (
                 "ix_medical_restriction_admission",
@@ -156,6 +183,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for t in [
+            "drug_test",
             "medical_restriction",
             "stage_plan",
             "detox_episode",

@@ -14,6 +14,7 @@ pub mod centre_capacity;
 pub mod centre_day;
 pub mod centre_key;
 pub mod detox_episode;
+pub mod drug_test;
 pub mod handover;
 pub mod handover_person;
 pub mod instance_info;

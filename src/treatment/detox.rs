@@ -30,6 +30,23 @@ str_enum!(
     }
 );
 
+str_enum!(
+    /// How a drug test was done.
+    TestMethod {
+        /// Rapid urine test (test nhanh nước tiểu).
+        UrineRapid = "urine_rapid",
+        Laboratory = "laboratory",
+        Saliva = "saliva",
+        Other = "other",
+    }
+);
+
+impl TestMethod {
+    pub fn label_key(self) -> String {
+        format!("drug_test.method_{}", self.as_str())
+    }
+}
+
 impl SubstanceClass {
     pub fn label_key(self) -> String {
         format!("detox.class_{}", self.as_str())

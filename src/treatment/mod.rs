@@ -41,6 +41,16 @@ pub fn routes() -> Routes<AppState> {
             pages::start_detox,
         )
         .post(
+            "/treatment/admissions/{id}/drug-tests",
+            record,
+            pages::add_drug_test,
+        )
+        .post(
+            "/treatment/admissions/{id}/hospital",
+            record,
+            pages::hospital_movement,
+        )
+        .post(
             "/treatment/admissions/{id}/restrictions",
             Access::Perm(Permission::Prescribe),
             pages::add_restriction,

@@ -12,7 +12,9 @@ use serde_json::json;
 use super::detox::{Outcome, SubstanceClass};
 use super::fitness::Activity;
 use super::stages;
-use super::store::{self, DetoxEndForm, DetoxForm, RestrictionForm, StageForm, WardQuery, WardRow};
+use super::store::{
+    self, DetoxEndForm, DetoxForm, DrugTestForm, RestrictionForm, StageForm, WardQuery, WardRow,
+};
 use crate::db;
 use crate::entities::{admission, resident};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -115,6 +117,15 @@ pub struct AdmissionPage {
     pub activities: Vec<Choice>,
     pub restriction_form: RestrictionForm,
     pub restriction_errors: FieldErrors,
+    pub methods: Vec<Choice>,
+    pub results: Vec<Choice>,
+    pub test_form: DrugTestForm,
+    pub test_errors: FieldErrors,
+    /// The hospital movement a clinician may record now (`hospital_out` when present,
+    /// `hospital_return` when in hospital), if any.
+    pub hospital_kind: Option<&'static str>,
+    pub hospital_form: crate::intake::store::EventForm,
+    pub hospital_errors: FieldErrors,
     /// Required stages not reached yet (what the release check will warn of).
     pub missing: Vec<i32>,
     pub today: NaiveDate,
@@ -152,6 +163,8 @@ pub struct Forms {
     pub detox: (DetoxForm, FieldErrors),
     pub end: (DetoxEndForm, FieldErrors),
     pub restriction: (RestrictionForm, FieldErrors),
+    pub test: (DrugTestForm, FieldErrors),
+    pub hospital: (crate::intake::store::EventForm, FieldErrors),
 }
 
 async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult<AdmissionPage> {
@@ -207,6 +220,25 @@ async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult
             .collect(),
         restriction_form: forms.restriction.0,
         restriction_errors: forms.restriction.1,
+        methods: super::detox::TestMethod::ALL
+            .iter()
+            .map(|m| Choice {
+                code: m.as_str(),
+                key: m.label_key(),
+            })
+            .collect(),
+        results: ["positive", "negative"]
+            .into_iter()
+            .map(|r| Choice {
+                code: r,
+                key: format!("drug_test.{r}"),
+            })
+            .collect(),
+        test_form: forms.test.0,
+        test_errors: forms.test.1,
+        hospital_kind: hospital_kind(&a.presence),
+        hospital_form: forms.hospital.0,
+        hospital_errors: forms.hospital.1,
         missing,
         today: st.today(),
         writable: ctx.can(crate::auth::Permission::RecordTreatment)
@@ -377,4 +409,52 @@ pub async fn set_plan(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The hospital movement a doctor or nurse on duty may record (an emergency transfer
+/// and the return), so the night shift need not wait for the desk.
+fn hospital_kind(presence: &str) -> Option<&'static str> {
+    use crate::intake::rules::{EventKind, Presence};
+    match Presence::parse(presence)? {
+        Presence::Present => Some(EventKind::HospitalOut.as_str()),
+        Presence::InHospital => Some(EventKind::HospitalReturn.as_str()),
+        _ => None,
+    }
+}
+
+pub async fn add_drug_test(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DrugTestForm>,
+) -> AppResult<Response> {
+    let txn = db::begin_write(&st.db).await?;
+    let result = store::add_drug_test(&txn, &ctx.actor(), id, &f, st.today()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        test: (f, e),
+        ..Forms::default()
+    })
+    .await
+}
+
+/// An emergency hospital transfer or the return, recorded by a clinician as the desk
+/// records movements (the same rules, the same record).
+pub async fn hospital_movement(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<crate::intake::store::EventForm>,
+) -> AppResult<Response> {
+    use crate::intake::rules::EventKind;
+    let allowed = [EventKind::HospitalOut, EventKind::HospitalReturn];
+    if !allowed.iter().any(|k| k.as_str() == f.kind.trim()) {
+        return Err(AppError::BadRequest("error.invalid"));
+    }
+    let txn = db::begin_write(&st.db).await?;
+    let result = crate::intake::store::record_event(&txn, &ctx.actor(), id, &f, st.today()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        hospital: (f, e),
+        ..Forms::default()
+    })
+    .await
 }

@@ -12,7 +12,9 @@ use serde_json::json;
 use super::detox::{self, Outcome, SubstanceClass};
 use super::stages;
 use crate::audit::{self, Actor};
-use crate::entities::{admission, detox_episode, medical_restriction, resident, stage_transition};
+use crate::entities::{
+    admission, detox_episode, drug_test, medical_restriction, resident, stage_transition,
+};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::i18n::parse_date;
 use crate::intake::store::{ACTIVE, get_admission};
@@ -331,12 +333,89 @@ pub async fn add_restriction<C: ConnectionTrait>(
     Ok(m)
 }
 
-/// The record of one admission: its stage transitions, detox episodes and restrictions,
-/// latest first.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DrugTestForm {
+    pub tested_on: String,
+    pub method: String,
+    pub substances: String,
+    /// `positive` or `negative`.
+    pub result: String,
+    pub note: String,
+}
+
+/// Records a drug test result.
+pub async fn add_drug_test<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    admission_id: i32,
+    f: &DrugTestForm,
+    today: NaiveDate,
+) -> AppResult<drug_test::Model> {
+    let a = get_admission(conn, admission_id).await?;
+    active(&a, "tested_on")?;
+    let mut e = FieldErrors::new();
+    let on = date(&mut e, "tested_on", &f.tested_on);
+    if let Some(on) = on {
+        if on > today {
+            e.add("tested_on", "error.date_in_future");
+        } else if on < a.admitted_on {
+            e.add("tested_on", "error.detox_before_admission");
+        }
+    }
+    let method = detox::TestMethod::parse(&f.method);
+    if method.is_none() {
+        e.add("method", "error.required");
+    }
+    if f.substances.trim().is_empty() {
+        e.add("substances", "error.required");
+    } else if f.substances.chars().count() > 200 {
+        e.add("substances", "error.too_long");
+    }
+    let positive = match f.result.trim() {
+        "positive" => Some(true),
+        "negative" => Some(false),
+        _ => {
+            e.add("result", "error.required");
+            None
+        }
+    };
+    let (Some(on), Some(method), Some(positive), true) = (on, method, positive, e.is_empty())
+    else {
+        return Err(AppError::Invalid(e));
+    };
+    let t = drug_test::ActiveModel {
+        admission_id: Set(a.id),
+        tested_on: Set(on),
+        method: Set(method.as_str().into()),
+        substances: Set(f.substances.trim().to_owned()),
+        positive: Set(positive),
+        note: Set(f.note.trim().to_owned()),
+        recorded_by_name: Set(actor.username.clone()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        "treatment.drug_test",
+        "drug_test",
+        t.id,
+        json!({ "admission": a.id, "tested_on": on, "method": t.method, "positive": positive }),
+    )
+    .await?;
+    Ok(t)
+}
+
+/// The record of one admission: its stage transitions, detox episodes, restrictions
+/// and drug tests, latest first.
 pub struct Record {
     pub transitions: Vec<stage_transition::Model>,
     pub episodes: Vec<detox_episode::Model>,
     pub restrictions: Vec<medical_restriction::Model>,
+    pub tests: Vec<drug_test::Model>,
 }
 
 pub async fn record_of<C: ConnectionTrait>(conn: &C, admission_id: i32) -> AppResult<Record> {
@@ -356,10 +435,16 @@ pub async fn record_of<C: ConnectionTrait>(conn: &C, admission_id: i32) -> AppRe
         .order_by_desc(medical_restriction::COLUMN.starts_on)
         .all(conn)
         .await?;
+    let tests = drug_test::Entity::find()
+        .filter(drug_test::COLUMN.admission_id.eq(admission_id))
+        .order_by_desc(drug_test::COLUMN.tested_on)
+        .all(conn)
+        .await?;
     Ok(Record {
         transitions,
         episodes,
         restrictions,
+        tests,
     })
 }
 

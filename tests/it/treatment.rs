@@ -528,3 +528,82 @@ async fn the_director_sets_the_stage_plan_and_the_ward_list_follows_it() {
     let ward = doctor.get("/treatment").await;
     assert!(!ward.body.contains("quá kế hoạch"), "within 730 days");
 }
+
+/// Drug tests are recorded on the treatment record; a nurse on duty records an
+/// emergency hospital transfer and the return as movements (the desk's rules and record).
+#[tokio::test]
+async fn drug_tests_and_a_night_shift_hospital_transfer() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Vũ Văn Viện",
+        "01/01/1990",
+        "male",
+        "001090000508",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let mut nurse = app.login_as(Role::Nurse).await;
+    let tests = format!("/treatment/admissions/{id}/drug-tests");
+    let form = |result: &'static str| {
+        vec![
+            ("tested_on", "03/03/2025"),
+            ("method", "urine_rapid"),
+            ("result", result),
+            ("substances", "morphin, methamphetamin"),
+            ("note", ""),
+        ]
+    };
+    let r = nurse.post_form(&tests, &form("")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("morphin, methamphetamin");
+    let r = nurse.post_form(&tests, &form("positive")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = nurse.get(&format!("/treatment/admissions/{id}")).await;
+    page.assert_contains("Dương tính");
+    page.assert_contains("Test nhanh nước tiểu");
+    // The emergency transfer, then the return.
+    page.assert_contains("Chuyển viện cấp cứu");
+    let hospital = format!("/treatment/admissions/{id}/hospital");
+    let r = nurse
+        .post_form(
+            &hospital,
+            &[
+                ("kind", "hospital_out"),
+                ("occurred_on", "04/03/2025"),
+                ("occurred_time", "23:40"),
+                ("place", "Bệnh viện Bạch Mai"),
+                ("reason", "Co giật"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.presence, "in_hospital");
+    nurse
+        .get(&format!("/treatment/admissions/{id}"))
+        .await
+        .assert_contains("Trở về từ bệnh viện");
+    // Only hospital movements go this way.
+    let r = nurse
+        .post_form(
+            &hospital,
+            &[("kind", "escape"), ("occurred_on", "05/03/2025")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = nurse
+        .post_form(
+            &hospital,
+            &[("kind", "hospital_return"), ("occurred_on", "06/03/2025")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
