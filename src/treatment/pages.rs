@@ -167,7 +167,25 @@ pub struct Forms {
     pub hospital: (crate::intake::store::EventForm, FieldErrors),
 }
 
+impl Forms {
+    /// The date fields of the forms not being corrected start at today, as the desk's do.
+    fn dated(mut self, today: &str) -> Forms {
+        let fill = |v: &mut String, errors: &FieldErrors| {
+            if v.is_empty() && errors.is_empty() {
+                *v = today.to_owned();
+            }
+        };
+        fill(&mut self.stage.0.entered_on, &self.stage.1);
+        fill(&mut self.detox.0.started_on, &self.detox.1);
+        fill(&mut self.end.0.ended_on, &self.end.1);
+        fill(&mut self.test.0.tested_on, &self.test.1);
+        fill(&mut self.hospital.0.occurred_on, &self.hospital.1);
+        self
+    }
+}
+
 async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult<AdmissionPage> {
+    let forms = forms.dated(&ctx.cat.date(st.today()));
     let a = crate::intake::store::get_admission(&st.db, id).await?;
     let r = crate::intake::store::get_resident(&st.db, a.resident_id).await?;
     let record = store::record_of(&st.db, id).await?;

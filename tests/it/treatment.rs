@@ -40,6 +40,11 @@ async fn stages_follow_their_rules_and_detox_holds_stage_two() {
     ward.assert_contains("1. Tiếp nhận, phân loại");
     let page = doctor.get(&format!("/treatment/admissions/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
+    // Dates start at today, as the desk's forms do.
+    let today = app.state.today().format("%d/%m/%Y").to_string();
+    page.assert_contains(&format!(
+        r#"id="st-entered_on" name="entered_on" type="text" value="{today}""#
+    ));
     // A compulsory admission must still go through stages 2 to 5.
     page.assert_contains("Chưa qua các giai đoạn bắt buộc trước khi chấm dứt: 2, 3, 4, 5");
 
