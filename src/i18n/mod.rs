@@ -360,6 +360,17 @@ mod tests {
     }
 
     #[test]
+    fn every_catalogue_file_parses() {
+        // A file that does not parse is dropped at start with an error in the log; this
+        // names it at build time instead.
+        for (name, src) in VI_FILES.iter().chain(EN_FILES) {
+            if let Err(e) = toml::from_str::<toml::Table>(src) {
+                panic!("catalogue file {name}: {e}");
+            }
+        }
+    }
+
+    #[test]
     fn no_key_is_defined_in_two_files() {
         for files in [VI_FILES, EN_FILES] {
             let mut seen = std::collections::BTreeMap::new();
