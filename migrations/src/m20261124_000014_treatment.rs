@@ -43,6 +43,11 @@ impl MigrationTrait for Migration {
                 .col(date("started_on"))
                 .col(date_null("ended_on"))
                 .col(string_len("outcome", 32).default(""))
+                // Hours between withdrawal assessments (data: set per episode from the
+                // class's default) and when the last one was recorded (the ward list
+                // flags overdue ones without reading every assessment).
+                .col(integer("assessment_hours").default(8))
+                .col(timestamp_with_time_zone_null("last_assessed_at"))
                 .col(text("note").default(""))
                 .col(string("recorded_by_name"))
                 .col(timestamp_with_time_zone("recorded_at"))
@@ -72,6 +77,34 @@ impl MigrationTrait for Migration {
                     ForeignKey::create()
                         .from("medical_restriction", "admission_id")
                         .to("admission", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // Withdrawal assessments on a detox episode: the items as scored, the total and
+        // its band computed (never typed), and vitals.
+        m.create_table(
+            Table::create()
+                .table("withdrawal_assessment")
+                .if_not_exists()
+                .col(pk_auto("id"))
+                .col(integer("episode_id"))
+                .col(timestamp_with_time_zone("assessed_at"))
+                .col(string_len("scale", 16))
+                .col(text("items"))
+                .col(integer("total"))
+                .col(string_len("band", 24))
+                .col(integer_null("pulse"))
+                .col(integer_null("systolic"))
+                .col(integer_null("diastolic"))
+                .col(integer_null("temperature_tenths"))
+                .col(text("note").default(""))
+                .col(string("recorded_by_name"))
+                .col(timestamp_with_time_zone("recorded_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("withdrawal_assessment", "episode_id")
+                        .to("detox_episode", "id"),
                 )
                 .to_owned(),
         )
@@ -108,6 +141,11 @@ impl MigrationTrait for Migration {
                 "ix_detox_episode_admission",
                 "detox_episode",
                 &["admission_id", "ended_on"][..],
+            ),
+            (
+                "ix_withdrawal_assessment_episode",
+                "withdrawal_assessment",
+                &["episode_id", "assessed_at"][..],
             ),
             (
                 "ix_drug_test_admission",
@@ -183,6 +221,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for t in [
+            "withdrawal_assessment",
             "drug_test",
             "medical_restriction",
             "stage_plan",

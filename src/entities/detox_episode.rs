@@ -15,6 +15,10 @@ pub struct Model {
     pub ended_on: Option<Date>,
     /// Empty while open; `completed`, `transferred_hospital`, `interrupted`.
     pub outcome: String,
+    /// Hours between withdrawal assessments.
+    pub assessment_hours: i32,
+    /// When the last assessment was recorded (stored with each one).
+    pub last_assessed_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text")]
     pub note: String,
     pub recorded_by_name: String,

@@ -33,4 +33,5 @@ pub mod room;
 pub mod session;
 pub mod stage_transition;
 pub mod summary_outbox;
+pub mod withdrawal_assessment;
 pub mod zone;

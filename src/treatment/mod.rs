@@ -2,6 +2,7 @@
 //! doctors and nurses. First slice of the treatment issue; the schedule, withdrawal
 //! sheets, medication records and restrictions come next.
 
+pub mod cows;
 pub mod demo;
 pub mod detox;
 pub mod fitness;
@@ -54,6 +55,11 @@ pub fn routes() -> Routes<AppState> {
             "/treatment/admissions/{id}/restrictions",
             Access::Perm(Permission::Prescribe),
             pages::add_restriction,
+        )
+        .post(
+            "/treatment/admissions/{id}/detox/{episode}/assessments",
+            record,
+            pages::add_assessment,
         )
         .post(
             "/treatment/admissions/{id}/detox/{episode}/end",

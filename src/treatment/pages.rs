@@ -13,7 +13,8 @@ use super::detox::{Outcome, SubstanceClass};
 use super::fitness::Activity;
 use super::stages;
 use super::store::{
-    self, DetoxEndForm, DetoxForm, DrugTestForm, RestrictionForm, StageForm, WardQuery, WardRow,
+    self, AssessmentForm, DetoxEndForm, DetoxForm, DrugTestForm, RestrictionForm, StageForm,
+    WardQuery, WardRow,
 };
 use crate::db;
 use crate::entities::{admission, resident};
@@ -46,9 +47,19 @@ pub struct WardPage {
     pub stage_options: Vec<(i32, String, bool)>,
     pub plan: [Option<i32>; 6],
     pub today: NaiveDate,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl WardPage {
+    /// An open opioid episode whose withdrawal assessment is overdue.
+    pub fn assessment_overdue(&self, r: &WardRow) -> bool {
+        match (&r.detox_class, r.detox_since, r.detox_hours) {
+            (Some(c), Some(since), Some(h)) if c == "opioid" => {
+                super::cows::overdue(r.detox_last, since, h, self.now)
+            }
+            _ => false,
+        }
+    }
     pub fn since(&self, r: &WardRow) -> NaiveDate {
         r.stage_since.unwrap_or(r.admitted_on)
     }
@@ -90,6 +101,7 @@ pub async fn ward(
             .collect(),
         plan: store::plan(&st.db).await?,
         today: st.today(),
+        now: chrono::Utc::now(),
         zone: q.zone,
         stage: q.stage,
         ctx,
@@ -126,6 +138,12 @@ pub struct AdmissionPage {
     pub hospital_kind: Option<&'static str>,
     pub hospital_form: crate::intake::store::EventForm,
     pub hospital_errors: FieldErrors,
+    /// COWS assessments of the open episode, latest first.
+    pub assessments: Vec<crate::entities::withdrawal_assessment::Model>,
+    /// (field, item label key, anchor scores, value typed) for the COWS form.
+    pub cows_items: Vec<(&'static str, String, Vec<u8>, String)>,
+    pub assessment_form: AssessmentForm,
+    pub assessment_errors: FieldErrors,
     /// Required stages not reached yet (what the release check will warn of).
     pub missing: Vec<i32>,
     pub today: NaiveDate,
@@ -165,6 +183,7 @@ pub struct Forms {
     pub restriction: (RestrictionForm, FieldErrors),
     pub test: (DrugTestForm, FieldErrors),
     pub hospital: (crate::intake::store::EventForm, FieldErrors),
+    pub assessment: (AssessmentForm, FieldErrors),
 }
 
 impl Forms {
@@ -180,6 +199,14 @@ impl Forms {
         fill(&mut self.end.0.ended_on, &self.end.1);
         fill(&mut self.test.0.tested_on, &self.test.1);
         fill(&mut self.hospital.0.occurred_on, &self.hospital.1);
+        fill(&mut self.assessment.0.assessed_on, &self.assessment.1);
+        if self.detox.0.assessment_hours.is_empty() && self.detox.1.is_empty() {
+            self.detox.0.assessment_hours = "8".into();
+        }
+        if self.assessment.0.assessed_time.is_empty() && self.assessment.1.is_empty() {
+            let now = chrono::Utc::now().with_timezone(&crate::i18n::hanoi_offset());
+            self.assessment.0.assessed_time = now.format("%H:%M").to_string();
+        }
         self
     }
 }
@@ -189,6 +216,24 @@ async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult
     let a = crate::intake::store::get_admission(&st.db, id).await?;
     let r = crate::intake::store::get_resident(&st.db, a.resident_id).await?;
     let record = store::record_of(&st.db, id).await?;
+    let assessments = match record.episodes.iter().find(|e| e.ended_on.is_none()) {
+        Some(open) => store::assessments(&st.db, open.id).await?,
+        None => Vec::new(),
+    };
+    let values = forms.assessment.0.items();
+    let cows_items = super::cows::ITEMS
+        .iter()
+        .zip(store::ITEM_FIELDS)
+        .zip(values)
+        .map(|(((key, allowed), field), v)| {
+            (
+                field,
+                format!("cows.item_{key}"),
+                allowed.to_vec(),
+                v.to_owned(),
+            )
+        })
+        .collect();
     let reached: Vec<i32> = record.transitions.iter().map(|t| t.stage).collect();
     let missing = crate::intake::rules::AdmissionType::parse(&a.admission_type)
         .map(|t| stages::missing(t, &reached))
@@ -257,6 +302,10 @@ async fn render(st: &AppState, ctx: PageCtx, id: i32, forms: Forms) -> AppResult
         hospital_kind: hospital_kind(&a.presence),
         hospital_form: forms.hospital.0,
         hospital_errors: forms.hospital.1,
+        assessments,
+        cows_items,
+        assessment_form: forms.assessment.0,
+        assessment_errors: forms.assessment.1,
         missing,
         today: st.today(),
         writable: ctx.can(crate::auth::Permission::RecordTreatment)
@@ -472,6 +521,30 @@ pub async fn hospital_movement(
     let result = crate::intake::store::record_event(&txn, &ctx.actor(), id, &f, st.today()).await;
     write(&st, ctx, id, result, txn, |e| Forms {
         hospital: (f, e),
+        ..Forms::default()
+    })
+    .await
+}
+
+pub async fn add_assessment(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path((id, episode)): Path<(i32, i32)>,
+    Form(f): Form<AssessmentForm>,
+) -> AppResult<Response> {
+    use sea_orm::EntityTrait;
+    let belongs = crate::entities::detox_episode::Entity::find_by_id(episode)
+        .one(&st.db)
+        .await?
+        .is_some_and(|e| e.admission_id == id);
+    if !belongs {
+        return Err(AppError::NotFound);
+    }
+    let txn = db::begin_write(&st.db).await?;
+    let result =
+        store::record_assessment(&txn, &ctx.actor(), episode, &f, chrono::Utc::now()).await;
+    write(&st, ctx, id, result, txn, |e| Forms {
+        assessment: (f, e),
         ..Forms::default()
     })
     .await

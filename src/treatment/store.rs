@@ -36,6 +36,8 @@ pub struct DetoxForm {
     pub substance_class: String,
     pub protocol: String,
     pub started_on: String,
+    /// Hours between withdrawal assessments.
+    pub assessment_hours: String,
     pub note: String,
 }
 
@@ -172,6 +174,13 @@ pub async fn open_detox<C: ConnectionTrait>(
         e.add("protocol", "error.too_long");
     }
     let on = date(&mut e, "started_on", &f.started_on);
+    let hours = match f.assessment_hours.trim().parse::<i32>() {
+        Ok(h) if (1..=72).contains(&h) => h,
+        _ => {
+            e.add("assessment_hours", "error.assessment_hours_range");
+            0
+        }
+    };
     let already = open_episode(conn, a.id).await?.is_some();
     if let Some(on) = on {
         if let Err(k) = detox::check_start(on, today, a.admitted_on, already) {
@@ -188,6 +197,8 @@ pub async fn open_detox<C: ConnectionTrait>(
         started_on: Set(on),
         ended_on: Set(None),
         outcome: Set(String::new()),
+        assessment_hours: Set(hours),
+        last_assessed_at: Set(None),
         note: Set(f.note.trim().to_owned()),
         recorded_by_name: Set(actor.username.clone()),
         recorded_at: Set(Utc::now()),
@@ -509,6 +520,8 @@ pub struct WardRow {
     pub admitted_on: NaiveDate,
     pub detox_class: Option<String>,
     pub detox_since: Option<NaiveDate>,
+    pub detox_hours: Option<i32>,
+    pub detox_last: Option<chrono::DateTime<Utc>>,
 }
 
 fn ward_base(q: &WardQuery) -> SelectStatement {
@@ -582,6 +595,17 @@ pub async fn ward<C: ConnectionTrait>(conn: &C, q: &WardQuery) -> AppResult<(Vec
         Expr::col((detox_episode::Entity, detox_episode::Column::StartedOn)),
         "detox_since",
     )
+    .expr_as(
+        Expr::col((
+            detox_episode::Entity,
+            detox_episode::Column::AssessmentHours,
+        )),
+        "detox_hours",
+    )
+    .expr_as(
+        Expr::col((detox_episode::Entity, detox_episode::Column::LastAssessedAt)),
+        "detox_last",
+    )
     .order_by((resident::Entity, resident::Column::NameSearch), Order::Asc)
     .order_by((admission::Entity, admission::Column::Id), Order::Asc)
     .limit(PAGE_SIZE)
@@ -654,4 +678,188 @@ pub async fn set_plan<C: ConnectionTrait>(conn: &C, actor: &Actor, f: &PlanForm)
     )
     .await?;
     Ok(())
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AssessmentForm {
+    pub assessed_on: String,
+    pub assessed_time: String,
+    pub item_1: String,
+    pub item_2: String,
+    pub item_3: String,
+    pub item_4: String,
+    pub item_5: String,
+    pub item_6: String,
+    pub item_7: String,
+    pub item_8: String,
+    pub item_9: String,
+    pub item_10: String,
+    pub item_11: String,
+    pub pulse: String,
+    pub systolic: String,
+    pub diastolic: String,
+    /// °C, e.g. 37.2 (or 37,2).
+    pub temperature: String,
+    pub note: String,
+}
+
+/// The form fields of the COWS items, in the scale's order.
+pub const ITEM_FIELDS: [&str; 11] = [
+    "item_1", "item_2", "item_3", "item_4", "item_5", "item_6", "item_7", "item_8", "item_9",
+    "item_10", "item_11",
+];
+
+impl AssessmentForm {
+    pub fn items(&self) -> [&str; 11] {
+        [
+            &self.item_1,
+            &self.item_2,
+            &self.item_3,
+            &self.item_4,
+            &self.item_5,
+            &self.item_6,
+            &self.item_7,
+            &self.item_8,
+            &self.item_9,
+            &self.item_10,
+            &self.item_11,
+        ]
+    }
+}
+
+fn vital(
+    e: &mut FieldErrors,
+    field: &'static str,
+    v: &str,
+    range: std::ops::RangeInclusive<i32>,
+) -> Option<i32> {
+    if v.trim().is_empty() {
+        return None;
+    }
+    match v.trim().parse::<i32>() {
+        Ok(n) if range.contains(&n) => Some(n),
+        _ => {
+            e.add(field, "error.vital_range");
+            None
+        }
+    }
+}
+
+/// Records a COWS assessment of an open opioid detox episode: the total and the band
+/// are computed from the items' anchor scores.
+pub async fn record_assessment<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    episode_id: i32,
+    f: &AssessmentForm,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<crate::entities::withdrawal_assessment::Model> {
+    use crate::entities::withdrawal_assessment;
+    let ep = detox_episode::Entity::find_by_id(episode_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut e = FieldErrors::new();
+    if ep.ended_on.is_some() || ep.substance_class != SubstanceClass::Opioid.as_str() {
+        e.add("item_1", "error.cows_opioid_open");
+        return Err(AppError::Invalid(e));
+    }
+    let scores: Vec<Option<u8>> = f.items().iter().map(|v| v.trim().parse().ok()).collect();
+    let total = super::cows::total(&scores).map_err(|i| {
+        let mut e = FieldErrors::new();
+        e.add(ITEM_FIELDS[i], "error.cows_item");
+        AppError::Invalid(e)
+    });
+    if let Err(AppError::Invalid(errs)) = &total {
+        for (k, v) in &errs.0 {
+            e.add(k, v.clone());
+        }
+    }
+    let day = date(&mut e, "assessed_on", &f.assessed_on);
+    let time = chrono::NaiveTime::parse_from_str(f.assessed_time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        e.add("assessed_time", "error.time_format");
+    }
+    let at = day
+        .zip(time)
+        .and_then(|(d, t)| {
+            d.and_time(t)
+                .and_local_timezone(crate::i18n::hanoi_offset())
+                .single()
+        })
+        .map(|t| t.to_utc());
+    if let Some(at) = at {
+        if at > now + chrono::Duration::minutes(5) {
+            e.add("assessed_on", "error.date_in_future");
+        } else if at.date_naive() < ep.started_on - chrono::Days::new(1) {
+            e.add("assessed_on", "error.detox_end_before_start");
+        }
+    }
+    let pulse = vital(&mut e, "pulse", &f.pulse, 20..=250);
+    let systolic = vital(&mut e, "systolic", &f.systolic, 50..=260);
+    let diastolic = vital(&mut e, "diastolic", &f.diastolic, 20..=180);
+    let temperature = if f.temperature.trim().is_empty() {
+        None
+    } else {
+        match f.temperature.trim().replace(',', ".").parse::<f64>() {
+            Ok(t) if (30.0..=45.0).contains(&t) => Some((t * 10.0).round() as i32),
+            _ => {
+                e.add("temperature", "error.vital_range");
+                None
+            }
+        }
+    };
+    let (Ok(total), Some(at), true) = (total, at, e.is_empty()) else {
+        return Err(AppError::Invalid(e));
+    };
+    let band = super::cows::band(total);
+    let items = serde_json::to_string(&scores.iter().flatten().collect::<Vec<_>>())
+        .map_err(|err| AppError::Internal(err.into()))?;
+    let m = withdrawal_assessment::ActiveModel {
+        episode_id: Set(ep.id),
+        assessed_at: Set(at),
+        scale: Set("cows".into()),
+        items: Set(items),
+        total: Set(i32::try_from(total).unwrap_or(0)),
+        band: Set(band.into()),
+        pulse: Set(pulse),
+        systolic: Set(systolic),
+        diastolic: Set(diastolic),
+        temperature_tenths: Set(temperature),
+        note: Set(f.note.trim().to_owned()),
+        recorded_by_name: Set(actor.username.clone()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    if ep.last_assessed_at.is_none_or(|l| l < at) {
+        let mut am: detox_episode::ActiveModel = ep.clone().into();
+        am.last_assessed_at = Set(Some(at));
+        am.update(conn).await?;
+    }
+    audit::record(
+        conn,
+        actor,
+        "detox.assessment",
+        "withdrawal_assessment",
+        m.id,
+        json!({ "episode": ep.id, "at": at, "total": total, "band": band }),
+    )
+    .await?;
+    Ok(m)
+}
+
+/// The assessments of an episode, latest first.
+pub async fn assessments<C: ConnectionTrait>(
+    conn: &C,
+    episode_id: i32,
+) -> AppResult<Vec<crate::entities::withdrawal_assessment::Model>> {
+    use crate::entities::withdrawal_assessment as wa;
+    Ok(wa::Entity::find()
+        .filter(wa::COLUMN.episode_id.eq(episode_id))
+        .order_by_desc(wa::COLUMN.assessed_at)
+        .all(conn)
+        .await?)
 }

@@ -72,6 +72,7 @@ async fn stages_follow_their_rules_and_detox_holds_stage_two() {
                 ("substance_class", "opioid"),
                 ("started_on", "03/03/2025"),
                 ("protocol", "TT 18/2021, phụ lục 04"),
+                ("assessment_hours", "8"),
                 ("note", ""),
             ],
         )
@@ -93,6 +94,7 @@ async fn stages_follow_their_rules_and_detox_holds_stage_two() {
                 ("substance_class", "opioid"),
                 ("started_on", "04/03/2025"),
                 ("protocol", "x"),
+                ("assessment_hours", "8"),
                 ("note", ""),
             ],
         )
@@ -348,6 +350,7 @@ async fn release_warns_of_missing_stages_and_closes_detox() {
                 ("substance_class", "stimulant"),
                 ("started_on", "03/03/2025"),
                 ("protocol", "TT 18/2021, phụ lục 05"),
+                ("assessment_hours", "8"),
                 ("note", ""),
             ],
         )
@@ -446,6 +449,7 @@ async fn fitness_reads_restrictions_detox_and_presence() {
                 ("substance_class", "opioid"),
                 ("started_on", "03/03/2025"),
                 ("protocol", "phụ lục 04"),
+                ("assessment_hours", "8"),
                 ("note", ""),
             ],
         )
@@ -611,4 +615,103 @@ async fn drug_tests_and_a_night_shift_hospital_transfer() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// COWS on an open opioid episode: only anchor scores, the total and band computed, an
+/// overdue assessment flagged on the ward list until one is recorded.
+#[tokio::test]
+async fn cows_scores_are_computed_and_overdue_assessments_flagged() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Ngô Văn Cai",
+        "01/01/1990",
+        "male",
+        "001090000509",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let mut nurse = app.login_as(Role::Nurse).await;
+    let r = nurse
+        .post_form(
+            &format!("/treatment/admissions/{id}/detox"),
+            &[
+                ("substance_class", "opioid"),
+                ("started_on", "03/03/2025"),
+                ("protocol", "phụ lục 04"),
+                ("assessment_hours", "8"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Started days ago, never assessed: overdue on the list.
+    nurse
+        .get("/treatment")
+        .await
+        .assert_contains("Quá hạn đánh giá");
+    let ep = rehabops::entities::detox_episode::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let url = format!("/treatment/admissions/{id}/detox/{}/assessments", ep.id);
+    let now = chrono::Utc::now().with_timezone(&rehabops::i18n::hanoi_offset());
+    let (day, time) = (
+        now.format("%d/%m/%Y").to_string(),
+        now.format("%H:%M").to_string(),
+    );
+    // 4 1 3 2 2 2 3 1 2 1 3 = 24, moderate; gooseflesh 4 is not an anchor.
+    let scores = ["4", "1", "3", "2", "2", "2", "3", "1", "2", "1", "3"];
+    let fields = |last: &'static str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = scores
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("item_{}", i + 1), (*s).to_owned()))
+            .collect();
+        v[10].1 = last.to_owned();
+        v.extend([
+            ("assessed_on".into(), day.clone()),
+            ("assessed_time".into(), time.clone()),
+            ("pulse".into(), "104".into()),
+            ("systolic".into(), "".into()),
+            ("diastolic".into(), "".into()),
+            ("temperature".into(), "37,6".into()),
+            ("note".into(), "".into()),
+        ]);
+        v
+    };
+
+    let bad = fields("4");
+    let r = nurse.post_form(&url, &as_refs(&bad)[..]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Chọn điểm của mục này theo phiếu COWS.");
+    let good = fields("3");
+    let r = nurse.post_form(&url, &as_refs(&good)[..]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = rehabops::entities::withdrawal_assessment::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (a.total, a.band.as_str(), a.temperature_tenths),
+        (24, "moderate", Some(376))
+    );
+    let page = nurse.get(&format!("/treatment/admissions/{id}")).await;
+    page.assert_contains("Trung bình (13–24)");
+    assert!(
+        !nurse
+            .get("/treatment")
+            .await
+            .body
+            .contains("Quá hạn đánh giá")
+    );
+}
+
+fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
 }
