@@ -710,8 +710,80 @@ async fn cows_scores_are_computed_and_overdue_assessments_flagged() {
             .body
             .contains("Quá hạn đánh giá")
     );
+    // The dispenser reads the assessments (not the form).
+    let mut dispenser = app.login_as(Role::Dispenser).await;
+    let page = dispenser.get(&format!("/treatment/admissions/{id}")).await;
+    page.assert_contains("Trung bình (13–24)");
+    assert!(!page.body.contains("/assessments\""));
 }
 
 fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+}
+
+/// Migration 14 copies the stage changes intake recorded as movements into stage
+/// transitions (a corrected one is left out), and stores when the current stage began.
+#[tokio::test]
+async fn migration_14_copies_recorded_stage_changes() {
+    use migration::{Migrator, MigratorTrait};
+    use rehabops::entities::admission_event;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Lý Văn Cũ",
+        "01/01/1990",
+        "male",
+        "001090000510",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let event = |stage: i32, on: &str, corrects: Option<i32>| admission_event::ActiveModel {
+        admission_id: Set(id),
+        kind: Set("stage_change".into()),
+        occurred_on: Set(on.parse().unwrap()),
+        occurred_time: Set(String::new()),
+        document_ref: Set(String::new()),
+        reason: Set("ghi cũ".into()),
+        months: Set(stage),
+        travel_days: Set(0),
+        place: Set(String::new()),
+        corrects_id: Set(corrects),
+        recorded_by: Set(None),
+        recorded_by_name: Set("intake".into()),
+        recorded_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    // Stage 2 typed wrong as 3, then corrected; the stage itself stored on the admission.
+    let wrong = event(3, "2025-03-20", None).insert(app.db()).await.unwrap();
+    event(2, "2025-03-20", Some(wrong.id))
+        .insert(app.db())
+        .await
+        .unwrap();
+    let mut a: admission::ActiveModel = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    a.stage = Set(2);
+    a.update(app.db()).await.unwrap();
+    // Migration 14 again, on this data.
+    Migrator::down(app.db(), Some(1)).await.unwrap();
+    Migrator::up(app.db(), None).await.unwrap();
+    let copied: Vec<(i32, String)> = stage_transition::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.stage, t.entered_on.to_string()))
+        .collect();
+    assert_eq!(copied, vec![(2, "2025-03-20".to_owned())]);
+    assert_eq!(
+        stage_of(&app, id).await,
+        (2, Some("2025-03-20".parse().unwrap()))
+    );
 }
