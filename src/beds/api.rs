@@ -350,7 +350,13 @@ pub async fn occupancy_history(
 ) -> AppResult<axum::Json<Vec<OccupancyDayDto>>> {
     let today = st.today();
     let from = today - chrono::Days::new(history::HISTORY_DAYS);
-    let rows = history::days(&st.db, from, today).await?;
+    let code = st
+        .instance
+        .centre
+        .as_ref()
+        .map(|c| c.code.clone())
+        .ok_or(AppError::NotFound)?;
+    let rows = history::days_current(&st.db, &code, from, today).await?;
     Ok(axum::Json(
         rows.into_iter()
             .map(|r| OccupancyDayDto {

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use chrono::{Days, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -34,15 +34,15 @@ async fn dated_capacity<C: ConnectionTrait>(
     conn: &C,
     centre_code: &str,
 ) -> AppResult<Vec<centre_capacity::Model>> {
-    let Some(c) = centre::Entity::find()
-        .filter(centre::COLUMN.code.eq(centre_code))
-        .one(conn)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    // One statement: the centre is found by its code inside it.
+    let centre_id = Query::select()
+        .column(centre::Column::Id)
+        .from(centre::Entity)
+        .and_where(Expr::col(centre::Column::Code).eq(centre_code))
+        .to_owned();
     Ok(centre_capacity::Entity::find()
-        .filter(centre_capacity::COLUMN.centre_id.eq(c.id))
+        .filter(Expr::col(centre_capacity::Column::CentreId).in_subquery(centre_id))
         .order_by_asc(centre_capacity::COLUMN.effective_from)
         .order_by_asc(centre_capacity::COLUMN.id)
         .all(conn)
@@ -104,12 +104,42 @@ pub async fn now<C: ConnectionTrait>(conn: &C) -> AppResult<Now> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no row from the figures query")))
 }
 
-/// Whether today's stored line says what the register says now.
-pub fn line_is_current(line: &occupancy_day::Model, now: Now) -> bool {
+/// Whether today's stored line says what the register and the capacity in force today
+/// (`(design scale, receiving capacity)`) say now.
+pub fn line_is_current(line: &occupancy_day::Model, now: Now, capacity: (i32, i32)) -> bool {
     i64::from(line.occupancy) == now.occupancy
         && i64::from(line.present) == now.present
         && line.working_beds.map(i64::from) == Some(now.working_beds)
         && line.beds_used.map(i64::from) == Some(now.beds_used)
+        && (line.design_scale, line.receiving_capacity) == capacity
+}
+
+/// The stored days from `from` to `today`, today's line first rewritten when a movement
+/// or a capacity change since the last hourly record has made it differ from the
+/// register: every reader of the history (the occupancy page, its CSV, the API) shows
+/// what the home page shows. Days the centre was not running are reconstructed in the
+/// same write. A read writes only when the line is missing or out of date, so readers
+/// rarely queue behind a write.
+pub async fn days_current(
+    db: &sea_orm::DatabaseConnection,
+    centre_code: &str,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<occupancy_day::Model>> {
+    let rows = days(db, from, today).await?;
+    let n = now(db).await?;
+    let capacity = figures_on(&dated_capacity(db, centre_code).await?, today);
+    let current = rows
+        .last()
+        .is_some_and(|r| r.day == today && line_is_current(r, n, capacity));
+    if current {
+        return Ok(rows);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    record_today(&txn, centre_code, today).await?;
+    fill_gaps(&txn, centre_code, today).await?;
+    txn.commit().await?;
+    days(db, from, today).await
 }
 
 /// Writes today's line from the register as it is now.
@@ -430,10 +460,7 @@ pub async fn change_capacity<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let occupancy = admission::Entity::find()
-        .filter(admission::COLUMN.status.eq(ACTIVE))
-        .count(conn)
-        .await? as i64;
+    let occupancy = now(conn).await?.occupancy;
     let rows = dated_capacity(conn, centre_code).await?;
     let latest = rows.iter().map(|r| r.effective_from).max();
     let (Some(from), Some(design), Some(receiving)) = (from, design, receiving) else {

@@ -137,25 +137,8 @@ async fn render(
     let code = centre_code(st)?;
     let today = st.today();
     let from = today - Days::new(history::HISTORY_DAYS);
-    // Today's line is current; days the centre was not running are reconstructed
-    // (both normally done by the background job; done here too so the page is right
-    // on a centre that just started).
-    let mut rows = history::days(&st.db, from, today).await?;
-    // The headline is the register as it is now (as on the home page): today's line is
-    // rewritten when a movement since the last hourly record has changed a figure.
-    let now = history::now(&st.db).await?;
-    let stale = rows
-        .last()
-        .is_none_or(|r| r.day != today || !history::line_is_current(r, now));
-    if stale {
-        // Normally the hourly job keeps this current; a GET writes only when today's line
-        // is missing or out of date, so concurrent readers rarely queue behind writes.
-        let txn = db::begin_write(&st.db).await?;
-        history::record_today(&txn, &code, today).await?;
-        history::fill_gaps(&txn, &code, today).await?;
-        txn.commit().await?;
-        rows = history::days(&st.db, from, today).await?;
-    }
+    // The headline is the register as it is now (as on the home page).
+    let rows = history::days_current(&st.db, &code, from, today).await?;
     let forecast = history::forecast(&st.db, &code, today).await?;
     let planned = history::planned_intakes(&st.db, today).await?;
     let history_svg = history_chart(&ctx, &rows, from, today).to_svg(ctx.cat);
@@ -183,7 +166,8 @@ pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Occupan
 /// The stored daily history as CSV (one row per day).
 pub async fn csv(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     let today = st.today();
-    let rows = history::days(&st.db, today - Days::new(history::HISTORY_DAYS), today).await?;
+    let from = today - Days::new(history::HISTORY_DAYS);
+    let rows = history::days_current(&st.db, &centre_code(&st)?, from, today).await?;
     let mut records = vec![
         [
             "occupancy.day",
@@ -291,27 +275,12 @@ async fn render_capacity(
     form: CapacityForm,
     errors: FieldErrors,
 ) -> AppResult<CapacityPage> {
-    use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
     let code = centre_code(st)?;
     let today = st.today();
     let log = history::capacity_log(&st.db, &code).await?;
     let in_force = log.iter().find(|r| r.effective_from <= today).cloned();
-    let occupancy = crate::entities::admission::Entity::find()
-        .filter(
-            crate::entities::admission::COLUMN
-                .status
-                .eq(crate::intake::store::ACTIVE),
-        )
-        .count(&st.db)
-        .await? as i64;
-    let working_beds = crate::entities::bed::Entity::find()
-        .filter(
-            crate::entities::bed::COLUMN
-                .state
-                .eq(super::store::IN_SERVICE),
-        )
-        .count(&st.db)
-        .await? as i64;
+    let now = history::now(&st.db).await?;
+    let (occupancy, working_beds) = (now.occupancy, now.working_beds);
     Ok(CapacityPage {
         can_change: ctx.can(Permission::ManageCapacity),
         ctx,

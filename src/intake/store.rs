@@ -3,8 +3,7 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -816,10 +815,7 @@ pub async fn admit<C: ConnectionTrait>(
     // overrides with a written reason.
     let override_reason = f.capacity_override_reason.trim().to_owned();
     if let Some(cap) = limit.receiving_capacity {
-        let occupied = admission::Entity::find()
-            .filter(admission::COLUMN.status.eq(ACTIVE))
-            .count(conn)
-            .await? as i64;
+        let occupied = crate::beds::history::now(conn).await?.occupancy;
         if occupied + 1 > cap {
             if override_reason.is_empty() {
                 return Err(AppError::invalid(

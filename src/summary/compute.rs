@@ -20,34 +20,7 @@ pub async fn compute<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<OccupancySummary> {
     let figures = capacity::for_centre_on(conn, centre_code, today).await?;
-    let active = admission::Entity::find()
-        .filter(admission::COLUMN.status.eq(ACTIVE))
-        .all(conn)
-        .await?;
-    let ids: Vec<i32> = active.iter().map(|a| a.resident_id).collect();
-    let people: BTreeMap<i32, resident::Model> = resident::Entity::find()
-        .filter(resident::COLUMN.id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let mut cells: BTreeMap<(String, String, String), i64> = BTreeMap::new();
-    let mut presence: BTreeMap<String, i64> = BTreeMap::new();
-    for a in &active {
-        let Some(p) = people.get(&a.resident_id) else {
-            continue;
-        };
-        let band = if age_on(p.date_of_birth, today) < 18 {
-            "minor"
-        } else {
-            "adult"
-        };
-        *cells
-            .entry((a.admission_type.clone(), p.sex.clone(), band.to_owned()))
-            .or_default() += 1;
-        *presence.entry(a.presence.clone()).or_default() += 1;
-    }
+    let (cells, presence, occupancy) = register_cells(conn, today).await?;
     let residents: Vec<ResidentCell> = cells
         .into_iter()
         .map(|((admission_type, sex, age_band), count)| ResidentCell {
@@ -83,7 +56,7 @@ pub async fn compute<C: ConnectionTrait>(
                     .await? as i64;
                 (beds > 0).then_some(beds)
             },
-            occupancy: active.len() as i64,
+            occupancy,
         },
         residents,
         presence,
@@ -94,6 +67,64 @@ pub async fn compute<C: ConnectionTrait>(
         // The care areas' sections, through the one interface (design.md §4).
         areas: crate::care::summary_sections(conn, today).await?,
     })
+}
+
+type Cells = BTreeMap<(String, String, String), i64>;
+
+/// Residents on the register by type × sex × age band, by presence, and in all:
+/// counted in SQL (one row per type × sex × band × presence), whatever the register's size.
+async fn register_cells<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+) -> AppResult<(Cells, BTreeMap<String, i64>, i64)> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+    #[derive(FromQueryResult)]
+    struct Cell {
+        admission_type: String,
+        sex: String,
+        minor: bool,
+        presence: String,
+        n: i64,
+    }
+    // Under 18 today (age_on < 18) is born after this day eighteen years ago.
+    let cutoff = today
+        .checked_sub_months(chrono::Months::new(18 * 12))
+        .unwrap_or(today);
+    let minor = Expr::col((resident::Entity, resident::Column::DateOfBirth)).gt(cutoff);
+    let mut q = Query::select();
+    q.from(admission::Entity)
+        .inner_join(
+            resident::Entity,
+            Expr::col((resident::Entity, resident::Column::Id))
+                .equals((admission::Entity, admission::Column::ResidentId)),
+        )
+        .column((admission::Entity, admission::Column::AdmissionType))
+        .column((resident::Entity, resident::Column::Sex))
+        .expr_as(minor, "minor")
+        .column((admission::Entity, admission::Column::Presence))
+        .expr_as(
+            Func::count(Expr::col((admission::Entity, admission::Column::Id))),
+            "n",
+        )
+        .and_where(Expr::col((admission::Entity, admission::Column::Status)).eq(ACTIVE))
+        .group_by_col((admission::Entity, admission::Column::AdmissionType))
+        .group_by_col((resident::Entity, resident::Column::Sex))
+        // By the output column: PostgreSQL does not match the select's bound date
+        // with the same date bound again in GROUP BY.
+        .add_group_by([Expr::col("minor")])
+        .group_by_col((admission::Entity, admission::Column::Presence));
+    let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
+    let (mut cells, mut presence, mut total) = (Cells::new(), BTreeMap::new(), 0);
+    for c in Cell::find_by_statement(stmt).all(conn).await? {
+        let band = if c.minor { "minor" } else { "adult" };
+        *cells
+            .entry((c.admission_type, c.sex, band.to_owned()))
+            .or_default() += c.n;
+        *presence.entry(c.presence).or_default() += c.n;
+        total += c.n;
+    }
+    Ok((cells, presence, total))
 }
 
 /// The summaries a centre would have sent at the close of each past day from `from` to

@@ -740,3 +740,67 @@ async fn the_occupancy_headline_and_the_home_page_agree_after_each_change() {
         assert_eq!(headline, on_home, "after admission {}", i + 1);
     }
 }
+
+/// A capacity change effective today reaches every reader of today's figures at once:
+/// the home page, the occupancy headline (and its percentage), the history CSV and the
+/// history API (they used to keep the old capacity until the hourly job).
+#[tokio::test]
+async fn a_capacity_change_effective_today_shows_everywhere_at_once() {
+    let today = d(2026, 12, 7);
+    let app = TestApp::centre_on(today).await;
+    let mut director = app.login_as(Role::Director).await;
+    setup_zone(&mut director, &app, "BB-NAM", "compulsory", "male", "3").await;
+    let figure = |body: &str, label: &str| -> String {
+        let at = body.find(&format!("<dt>{label}</dt><dd>")).expect(label) + label.len() + 13;
+        body[at..at + body[at..].find('<').expect("end")]
+            .trim()
+            .to_owned()
+    };
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    admitted(
+        &mut clerk,
+        &app,
+        "Nguyễn Văn Một",
+        "01/01/1990",
+        "male",
+        "001090000501",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    // Today's line is written with the capacity before the change.
+    director.get("/beds/occupancy").await;
+    let r = director
+        .post_form(
+            "/beds/capacity",
+            &[
+                ("effective_from", "07/12/2026"),
+                ("design_scale", "50"),
+                ("receiving_capacity", "40"),
+                ("reason", "Nâng cấp khu nhà B"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let home = director.get("/").await;
+    assert_eq!(figure(&home.body, "Khả năng tiếp nhận"), "40");
+    assert_eq!(figure(&home.body, "Học viên đang quản lý"), "1");
+    let page = director.get("/beds/occupancy").await;
+    assert_eq!(figure(&page.body, "Khả năng tiếp nhận"), "40");
+    assert_eq!(figure(&page.body, "Quy mô thiết kế"), "50");
+    page.assert_contains("(2,5%)"); // 1 of 40
+    let api = director.get("/api/v1/occupancy/history").await;
+    let last = api
+        .json()
+        .as_array()
+        .and_then(|a| a.last().cloned())
+        .expect("a day");
+    assert_eq!(last["day"], "2026-12-07");
+    assert_eq!(last["receiving_capacity"], 40);
+    assert_eq!(last["design_scale"], 50);
+    assert_eq!(last["occupancy"], 1);
+    let csv = director.get("/beds/occupancy.csv").await;
+    let line = csv.body.lines().last().expect("a line");
+    assert!(line.starts_with("07/12/2026,1,"), "{line}");
+    assert!(line.contains(",50,40,"), "{line}");
+}
