@@ -212,6 +212,12 @@ pub fn router(
     let app = routes
         .route_layer(from_fn_with_state(state.clone(), authorize))
         .route_layer(from_fn_with_state(state.clone(), verify_csrf))
+        // Pages and API answers carry personal data: never kept by a browser or proxy
+        // (a shared desk computer's back button or cache). Assets, added below, may be.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .nest_service(
             "/assets",
             ServeDir::new(&cfg.assets_dir).precompressed_gzip(),
@@ -251,8 +257,25 @@ pub fn router(
         )
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(axum::middleware::map_request(bounded_request_id))
         .with_state(state.clone());
     (app, state)
+}
+
+/// A request id the client sent is kept only when it is a short token (it is logged and
+/// stored with audited writes, in a 64-character column); otherwise it is dropped and
+/// the server makes its own.
+async fn bounded_request_id(mut req: Request<axum::body::Body>) -> Request<axum::body::Body> {
+    let fits = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        (1..=64).contains(&b.len())
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
+    };
+    if req.headers().get("x-request-id").is_some_and(|v| !fits(v)) {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
 }
 
 /// Serves until `shutdown` resolves; background upkeep (expired sessions) runs alongside.

@@ -17,6 +17,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
+        if let Some(file) = sqlite_file(url) {
+            create_private(&file)?;
+        }
     }
     let mut o = ConnectOptions::new(url.to_owned());
     // SeaORM's SQLite pool is one connection unless told otherwise.
@@ -48,7 +51,8 @@ pub async fn connect_with_schema(url: &str, schema: &str) -> Result<DatabaseConn
     Database::connect(o).await
 }
 
-fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
+/// The database file of a SQLite URL (none in memory).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
@@ -56,10 +60,32 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
     if path.is_empty() || path.starts_with(":memory:") || path == "memory:" {
         return None;
     }
-    std::path::Path::new(path)
+    Some(std::path::PathBuf::from(path))
+}
+
+fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
+    sqlite_file(url)?
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map(|p| p.to_path_buf())
+}
+
+/// Creates a new database file readable by its owner only (residents' records); SQLite
+/// gives its WAL and shared-memory files the database file's permissions. An existing
+/// file is left as it is.
+fn create_private(file: &std::path::Path) -> Result<(), DbErr> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(DbErr::Custom(format!(
+            "cannot create {}: {e}",
+            file.display()
+        ))),
+    }
 }
 
 /// Applies every pending migration; safe to run again.
@@ -109,5 +135,15 @@ mod tests {
             .expect("pragma")
             .expect("row");
         assert_eq!(row.try_get_by_index::<i32>(0).expect("level"), 2, "FULL");
+        // Readable by the owner only, the WAL too (it holds the latest records).
+        #[cfg(unix)]
+        for f in ["t.db", "t.db-wal"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(f))
+                .expect(f)
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{f}: {mode:o}");
+        }
     }
 }

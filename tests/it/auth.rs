@@ -276,3 +276,70 @@ async fn next_never_leaves_the_site() {
         "non-ASCII is not followed (and is not a 500)"
     );
 }
+
+/// A request id the client sends is stored with the audited write only when it is a
+/// short token; a long or odd one is replaced by the server's own (it used to be
+/// stored as sent: 208 characters into a 64-character column).
+#[tokio::test]
+async fn a_client_request_id_is_bounded_before_it_is_stored() {
+    use sea_orm::QueryOrder;
+    let app = TestApp::centre().await;
+    let mut c = app.client();
+    let long = "x".repeat(208);
+    c.headers.push(("x-request-id".into(), long.clone()));
+    let r = c.login("director", PASSWORD).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let sent_back = r
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        !sent_back.is_empty() && sent_back.len() <= 64,
+        "{sent_back}"
+    );
+    let last = audit_log::Entity::find()
+        .order_by_desc(audit_log::COLUMN.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the login is audited");
+    assert_eq!(last.request_id, sent_back);
+    // A short token is kept, so a client can follow its own request.
+    let mut c = app.client();
+    c.headers
+        .push(("x-request-id".into(), "desk-7.login-0042".into()));
+    let r = c.login("director", PASSWORD).await;
+    assert_eq!(r.headers.get("x-request-id").unwrap(), "desk-7.login-0042");
+    let last = audit_log::Entity::find()
+        .order_by_desc(audit_log::COLUMN.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("audited");
+    assert_eq!(last.request_id, "desk-7.login-0042");
+}
+
+/// Pages and API answers are never cached (a shared desk computer's back button must
+/// not show a resident after sign-out); the style sheet may be.
+#[tokio::test]
+async fn pages_and_api_answers_are_not_stored_but_assets_may_be() {
+    let app = TestApp::centre().await;
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    for path in ["/", "/residents", "/api/v1/residents", "/account"] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.headers.get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let r = c.get("/assets/css/app.css").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers
+            .get("cache-control")
+            .is_none_or(|v| v != "no-store")
+    );
+}
