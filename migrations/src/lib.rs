@@ -18,6 +18,7 @@ mod m20261123_000011_one_correction;
 mod m20261123_000012_address_units;
 mod m20261124_000013_read_paths;
 mod m20261124_000014_treatment;
+mod m20261207_000015_name_search;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_address_units::Migration),
             Box::new(m20261124_000013_read_paths::Migration),
             Box::new(m20261124_000014_treatment::Migration),
+            Box::new(m20261207_000015_name_search::Migration),
         ]
     }
 }

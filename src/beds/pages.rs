@@ -49,7 +49,7 @@ pub async fn board(
     ctx: PageCtx,
     crate::web::Query(q): crate::web::Query<BoardQuery>,
 ) -> AppResult<BoardPage> {
-    let zones = store::board(&st.db).await?;
+    let (mut zones, breakdown) = store::zone_figures(&st.db).await?;
     let beds: usize = zones.iter().map(|z| z.used + z.free + z.out).sum();
     let asked = zones
         .iter()
@@ -61,12 +61,16 @@ pub async fn board(
     } else if beds > WHOLE_PLAN_BEDS {
         zones
             .iter()
-            .find(|z| !z.rooms.is_empty())
+            .find(|z| z.used + z.free + z.out > 0)
             .map(|z| z.zone.code.clone())
     } else {
         None
     };
-    let breakdown = store::register_breakdown(&st.db).await?;
+    // Only the zone shown is read bed by bed; the others show their figures.
+    store::fill_rooms(&st.db, &mut zones, |z| {
+        shown.as_deref().is_none_or(|s| s == z.code)
+    })
+    .await?;
     let (used, free, out) = zones.iter().fold((0, 0, 0), |acc, z| {
         (acc.0 + z.used, acc.1 + z.free, acc.2 + z.out)
     });

@@ -18,13 +18,14 @@ pub async fn pdf(
     ctx: PageCtx,
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
-    let mut zones = store::board(&st.db).await?;
+    let (mut zones, _) = store::zone_figures(&st.db).await?;
     if !q.zone.is_empty() {
         zones.retain(|z| z.zone.code == q.zone);
         if zones.is_empty() {
             return Err(AppError::NotFound);
         }
     }
+    store::fill_rooms(&st.db, &mut zones, |_| true).await?;
     let cat = ctx.cat;
     let unit = crate::web::instance_name(&st, cat);
     let printed = cat.t1("beds.plan_printed", "date", &cat.date(st.today()));

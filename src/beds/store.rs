@@ -108,6 +108,8 @@ pub struct BedChoice {
 
 /// Free, in-service beds that satisfy every rule, best first: the admission type's own
 /// zone before medical/infectious ones, then the emptiest room, then the bed code.
+/// The zone rules are checked in Rust over the zones (a few rows); the beds are chosen,
+/// ordered and cut to `limit` in SQL, so the page never reads the whole ward.
 pub async fn suggestions<C: ConnectionTrait>(
     conn: &C,
     a: &admission::Model,
@@ -118,61 +120,104 @@ pub async fn suggestions<C: ConnectionTrait>(
     let Some(o) = occupant(a, p, today) else {
         return Ok(Vec::new());
     };
-    let s = structure(conn).await?;
-    let taken: HashMap<i32, ()> = open_assignments(conn)
-        .await?
-        .into_iter()
-        .map(|x| (x.bed_id, ()))
-        .collect();
-    let mut per_room_used: HashMap<i32, usize> = HashMap::new();
-    for b in &s.beds {
-        if taken.contains_key(&b.id) {
-            *per_room_used.entry(b.room_id).or_default() += 1;
-        }
-    }
     let home = if o.infectious {
         ZoneKind::Infectious
     } else {
         ZoneKind::home_of(o.admission_type)
     };
-    // Looked up by id, not scanned per bed.
-    let rooms: HashMap<i32, &room::Model> = s.rooms.iter().map(|r| (r.id, r)).collect();
-    let zones: HashMap<i32, &zone::Model> = s
-        .zones
-        .iter()
-        .filter(|z| z.active)
-        .map(|z| (z.id, z))
+    let zones = zone::Entity::find()
+        .filter(zone::COLUMN.active.eq(true))
+        .all(conn)
+        .await?;
+    let fitting: Vec<(i32, bool, String)> = zones
+        .into_iter()
+        .filter_map(|z| {
+            let (kind, sex) = (ZoneKind::parse(&z.kind)?, Sex::parse(&z.sex)?);
+            rules::check_zone(kind, sex, &o).ok()?;
+            Some((z.id, kind == home, z.name))
+        })
         .collect();
-    let mut choices: Vec<(u8, usize, String, BedChoice)> = Vec::new();
-    for b in &s.beds {
-        if b.state != IN_SERVICE || taken.contains_key(&b.id) {
-            continue;
-        }
-        let Some(r) = rooms.get(&b.room_id) else {
-            continue;
-        };
-        let Some(z) = zones.get(&r.zone_id) else {
-            continue;
-        };
-        let (Some(kind), Some(zsex)) = (ZoneKind::parse(&z.kind), Sex::parse(&z.sex)) else {
-            continue;
-        };
-        if rules::check_zone(kind, zsex, &o).is_err() {
-            continue;
-        }
-        let rank = if kind == home { 0 } else { 1 };
-        choices.push((
-            rank,
-            per_room_used.get(&r.id).copied().unwrap_or(0),
-            b.code.clone(),
-            BedChoice {
-                bed_id: b.id,
-                label: format!("{} · {} · {}", z.name, r.code, b.code),
-            },
-        ));
+    if fitting.is_empty() {
+        return Ok(Vec::new());
     }
-    choices.sort_by(|x, y| (x.0, x.1, &x.2).cmp(&(y.0, y.1, &y.2)));
-    Ok(choices.into_iter().take(limit).map(|c| c.3).collect())
+    let names: HashMap<i32, String> = fitting.iter().map(|(id, _, n)| (*id, n.clone())).collect();
+    let free = free_beds(conn, &fitting, limit).await?;
+    Ok(free
+        .into_iter()
+        .map(|f| BedChoice {
+            bed_id: f.bed_id,
+            label: format!(
+                "{} · {} · {}",
+                names.get(&f.zone_id).map_or("", String::as_str),
+                f.room_code,
+                f.bed_code
+            ),
+        })
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct FreeBed {
+    bed_id: i32,
+    bed_code: String,
+    room_code: String,
+    zone_id: i32,
+}
+
+/// Free in-service beds of the given zones `(id, is the home zone, name)`: home zones
+/// first, then the room with the fewest beds in use, then the bed code.
+async fn free_beds<C: ConnectionTrait>(
+    conn: &C,
+    zones: &[(i32, bool, String)],
+    limit: usize,
+) -> AppResult<Vec<FreeBed>> {
+    use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, Order, Query};
+    let open = |bed: Expr| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(bed_assignment::Entity, Alias::new("ba"))
+            .and_where(Expr::col((Alias::new("ba"), bed_assignment::Column::BedId)).eq(bed))
+            .and_where(Expr::col((Alias::new("ba"), bed_assignment::Column::ToAt)).is_null())
+            .to_owned()
+    };
+    let in_use = Query::select()
+        .expr(Func::count(Expr::val(1)))
+        .from_as(bed::Entity, Alias::new("b2"))
+        .and_where(
+            Expr::col((Alias::new("b2"), bed::Column::RoomId))
+                .equals((room::Entity, room::Column::Id)),
+        )
+        .and_where(Expr::exists(open(Expr::col((
+            Alias::new("b2"),
+            bed::Column::Id,
+        )))))
+        .to_owned();
+    let home: Vec<i32> = zones.iter().filter(|z| z.1).map(|z| z.0).collect();
+    let rank = CaseStatement::new()
+        .case(
+            Expr::col((room::Entity, room::Column::ZoneId)).is_in(home),
+            0,
+        )
+        .finally(1);
+    let mut q = Query::select();
+    q.from(bed::Entity)
+        .inner_join(
+            room::Entity,
+            Expr::col((room::Entity, room::Column::Id)).equals((bed::Entity, bed::Column::RoomId)),
+        )
+        .expr_as(Expr::col((bed::Entity, bed::Column::Id)), "bed_id")
+        .expr_as(Expr::col((bed::Entity, bed::Column::Code)), "bed_code")
+        .expr_as(Expr::col((room::Entity, room::Column::Code)), "room_code")
+        .expr_as(Expr::col((room::Entity, room::Column::ZoneId)), "zone_id")
+        .and_where(Expr::col((bed::Entity, bed::Column::State)).eq(IN_SERVICE))
+        .and_where(Expr::col((room::Entity, room::Column::ZoneId)).is_in(zones.iter().map(|z| z.0)))
+        .and_where(Expr::exists(open(Expr::col((bed::Entity, bed::Column::Id)))).not())
+        .order_by_expr(rank.into(), Order::Asc)
+        .order_by_expr(Expr::SubQuery(None, Box::new(in_use.into())), Order::Asc)
+        .order_by((bed::Entity, bed::Column::Code), Order::Asc)
+        .limit(limit as u64);
+    let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
+    Ok(FreeBed::find_by_statement(stmt).all(conn).await?)
 }
 
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -482,42 +527,6 @@ impl Breakdown {
     }
 }
 
-/// Every resident on the register (in a bed or not, present or away) by type and sex.
-pub async fn register_breakdown<C: ConnectionTrait>(conn: &C) -> AppResult<Breakdown> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-    #[derive(FromQueryResult)]
-    struct Cell {
-        admission_type: String,
-        sex: String,
-        n: i64,
-    }
-    // Counted in SQL: one row per type × sex, whatever the size of the register.
-    let mut q = Query::select();
-    q.from(admission::Entity)
-        .inner_join(
-            resident::Entity,
-            Expr::col((resident::Entity, resident::Column::Id))
-                .equals((admission::Entity, admission::Column::ResidentId)),
-        )
-        .column((admission::Entity, admission::Column::AdmissionType))
-        .column((resident::Entity, resident::Column::Sex))
-        .expr_as(
-            Func::count(Expr::col((admission::Entity, admission::Column::Id))),
-            "n",
-        )
-        .and_where(Expr::col((admission::Entity, admission::Column::Status)).eq(ACTIVE))
-        .group_by_col((admission::Entity, admission::Column::AdmissionType))
-        .group_by_col((resident::Entity, resident::Column::Sex));
-    let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
-    let mut b = Breakdown::default();
-    for c in Cell::find_by_statement(stmt).all(conn).await? {
-        if let (Some(t), Some(s)) = (AdmissionType::parse(&c.admission_type), Sex::parse(&c.sex)) {
-            b.add_n(t, s, usize::try_from(c.n).unwrap_or(0));
-        }
-    }
-    Ok(b)
-}
-
 /// Who lies in each occupied bed: one joined query of the few columns the board shows.
 #[derive(sea_orm::FromQueryResult)]
 struct BoardOccupant {
@@ -525,14 +534,25 @@ struct BoardOccupant {
     resident_id: i32,
     full_name: String,
     code: String,
-    sex: String,
-    admission_type: String,
 }
 
-async fn occupants<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<BoardOccupant>> {
+/// The occupants of the zones `zone_ids`' beds.
+async fn occupants<C: ConnectionTrait>(
+    conn: &C,
+    zone_ids: &[i32],
+) -> AppResult<Vec<BoardOccupant>> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let mut q = Query::select();
     q.from(bed_assignment::Entity)
+        .inner_join(
+            bed::Entity,
+            Expr::col((bed::Entity, bed::Column::Id))
+                .equals((bed_assignment::Entity, bed_assignment::Column::BedId)),
+        )
+        .inner_join(
+            room::Entity,
+            Expr::col((room::Entity, room::Column::Id)).equals((bed::Entity, bed::Column::RoomId)),
+        )
         .inner_join(
             admission::Entity,
             Expr::col((admission::Entity, admission::Column::Id))
@@ -550,88 +570,153 @@ async fn occupants<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<BoardOccupant>
         )
         .column((resident::Entity, resident::Column::FullName))
         .column((resident::Entity, resident::Column::Code))
-        .column((resident::Entity, resident::Column::Sex))
-        .column((admission::Entity, admission::Column::AdmissionType))
-        .and_where(Expr::col((bed_assignment::Entity, bed_assignment::Column::ToAt)).is_null());
+        .and_where(Expr::col((bed_assignment::Entity, bed_assignment::Column::ToAt)).is_null())
+        .and_where(Expr::col((room::Entity, room::Column::ZoneId)).is_in(zone_ids.iter().copied()));
     let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
     Ok(BoardOccupant::find_by_statement(stmt).all(conn).await?)
 }
 
-/// Zones → rooms → beds with who is in each (the occupancy board).
-pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
-    let s = structure(conn).await?;
-    let occupants = occupants(conn).await?;
-    let by_bed: HashMap<i32, (i32, String, String)> = occupants
+/// Every zone with its bed counts and its occupants by type × sex, and everyone on the
+/// register (in a bed or not) by type × sex: counted in SQL, two statements whatever
+/// the size of the centre; rooms are left empty for [`fill_rooms`].
+pub async fn zone_figures<C: ConnectionTrait>(conn: &C) -> AppResult<(Vec<ZoneBoard>, Breakdown)> {
+    #[derive(FromQueryResult)]
+    struct Counts {
+        used: i64,
+        free: i64,
+        out_of_service: i64,
+    }
+    #[derive(FromQueryResult)]
+    struct Cell {
+        zone_id: Option<i32>,
+        admission_type: String,
+        sex: String,
+        n: i64,
+    }
+    let backend = conn.get_database_backend();
+    let zones = format!(
+        "SELECT zone.*, COALESCE(c.used, 0) AS used, COALESCE(c.free, 0) AS free, \
+           COALESCE(c.out_of_service, 0) AS out_of_service \
+         FROM zone LEFT JOIN ( \
+           SELECT room.zone_id AS zone_id, \
+             SUM(CASE WHEN ba.id IS NOT NULL THEN 1 ELSE 0 END) AS used, \
+             SUM(CASE WHEN ba.id IS NULL AND bed.state = '{IN_SERVICE}' THEN 1 ELSE 0 END) AS free, \
+             SUM(CASE WHEN ba.id IS NULL AND bed.state <> '{IN_SERVICE}' THEN 1 ELSE 0 END) AS out_of_service \
+           FROM bed JOIN room ON room.id = bed.room_id \
+           LEFT JOIN bed_assignment ba ON ba.bed_id = bed.id AND ba.to_at IS NULL \
+           GROUP BY room.zone_id) c ON c.zone_id = zone.id \
+         ORDER BY zone.code"
+    );
+    // The zone of each resident's open bed, none for those without a bed.
+    let cells = format!(
+        "SELECT room.zone_id AS zone_id, admission.admission_type AS admission_type, \
+           resident.sex AS sex, COUNT(*) AS n \
+         FROM admission JOIN resident ON resident.id = admission.resident_id \
+         LEFT JOIN bed_assignment ba ON ba.admission_id = admission.id AND ba.to_at IS NULL \
+         LEFT JOIN bed ON bed.id = ba.bed_id LEFT JOIN room ON room.id = bed.room_id \
+         WHERE admission.status = '{ACTIVE}' \
+         GROUP BY room.zone_id, admission.admission_type, resident.sex"
+    );
+    let (mut breakdowns, mut register) = (HashMap::<i32, Breakdown>::new(), Breakdown::default());
+    for c in Cell::find_by_statement(sea_orm::Statement::from_string(backend, cells))
+        .all(conn)
+        .await?
+    {
+        if let (Some(t), Some(sex)) = (AdmissionType::parse(&c.admission_type), Sex::parse(&c.sex))
+        {
+            let n = usize::try_from(c.n).unwrap_or(0);
+            register.add_n(t, sex, n);
+            if let Some(z) = c.zone_id {
+                breakdowns.entry(z).or_default().add_n(t, sex, n);
+            }
+        }
+    }
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    let mut out = Vec::new();
+    for row in conn
+        .query_all_raw(sea_orm::Statement::from_string(backend, zones))
+        .await?
+    {
+        let z = zone::Model::from_query_result(&row, "")?;
+        let c = Counts::from_query_result(&row, "")?;
+        out.push(ZoneBoard {
+            used: n(c.used),
+            free: n(c.free),
+            out: n(c.out_of_service),
+            breakdown: breakdowns.remove(&z.id).unwrap_or_default(),
+            rooms: Vec::new(),
+            zone: z,
+        });
+    }
+    Ok((out, register))
+}
+
+/// Reads the rooms, beds and occupants of the zones `show` picks (the others keep
+/// their figures only): a long ward plan is read one zone at a time.
+pub async fn fill_rooms<C: ConnectionTrait>(
+    conn: &C,
+    zones: &mut [ZoneBoard],
+    show: impl Fn(&zone::Model) -> bool,
+) -> AppResult<()> {
+    let ids: Vec<i32> = zones
         .iter()
-        .map(|o| {
-            (
-                o.bed_id,
-                (o.resident_id, o.full_name.clone(), o.code.clone()),
-            )
-        })
+        .filter(|z| show(&z.zone))
+        .map(|z| z.zone.id)
         .collect();
-    let kind_of_bed: HashMap<i32, (AdmissionType, Sex)> = occupants
-        .iter()
-        .filter_map(|o| {
-            Some((
-                o.bed_id,
-                (
-                    AdmissionType::parse(&o.admission_type)?,
-                    Sex::parse(&o.sex)?,
-                ),
-            ))
-        })
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rooms = room::Entity::find()
+        .filter(room::COLUMN.zone_id.is_in(ids.clone()))
+        .order_by_asc(room::COLUMN.code)
+        .all(conn)
+        .await?;
+    let beds = bed::Entity::find()
+        .filter(
+            bed::COLUMN
+                .room_id
+                .is_in(rooms.iter().map(|r| r.id).collect::<Vec<_>>()),
+        )
+        .order_by_asc(bed::COLUMN.code)
+        .all(conn)
+        .await?;
+    let by_bed: HashMap<i32, (i32, String, String)> = occupants(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.bed_id, (o.resident_id, o.full_name, o.code)))
         .collect();
     // Grouped once: rooms by zone, beds by room (not a scan of every bed per room).
     let mut rooms_of: HashMap<i32, Vec<room::Model>> = HashMap::new();
-    for r in s.rooms {
+    for r in rooms {
         rooms_of.entry(r.zone_id).or_default().push(r);
     }
-    let mut beds_of: HashMap<i32, Vec<bed::Model>> = HashMap::new();
-    for b in s.beds {
-        beds_of.entry(b.room_id).or_default().push(b);
-    }
-    let mut out = Vec::new();
-    for z in s.zones {
-        let mut rooms = Vec::new();
-        let (mut used, mut free, mut oos) = (0, 0, 0);
-        let mut breakdown = Breakdown::default();
-        for r in rooms_of.remove(&z.id).unwrap_or_default() {
-            let beds: Vec<BedCell> = beds_of
-                .remove(&r.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|b| BedCell {
-                    occupant: by_bed.get(&b.id).cloned(),
-                    bed: b,
-                })
-                .collect();
-            for c in &beds {
-                if let Some((t, sex)) = kind_of_bed.get(&c.bed.id) {
-                    breakdown.add(*t, *sex);
-                }
-                match (c.bed.state.as_str(), c.occupant.is_some()) {
-                    (_, true) => used += 1,
-                    (IN_SERVICE, false) => free += 1,
-                    _ => oos += 1,
-                }
-            }
-            rooms.push(RoomRow {
-                ceiling: rules::room_ceiling(r.floor_area_m2, r.care_24h),
-                room: r,
-                beds,
-            });
-        }
-        out.push(ZoneBoard {
-            zone: z,
-            rooms,
-            used,
-            free,
-            out: oos,
-            breakdown,
+    let mut beds_of: HashMap<i32, Vec<BedCell>> = HashMap::new();
+    for b in beds {
+        beds_of.entry(b.room_id).or_default().push(BedCell {
+            occupant: by_bed.get(&b.id).cloned(),
+            bed: b,
         });
     }
-    Ok(out)
+    for z in zones.iter_mut() {
+        z.rooms = rooms_of
+            .remove(&z.zone.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| RoomRow {
+                ceiling: rules::room_ceiling(r.floor_area_m2, r.care_24h),
+                beds: beds_of.remove(&r.id).unwrap_or_default(),
+                room: r,
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+/// Zones → rooms → beds with who is in each (the whole occupancy board).
+pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
+    let (mut zones, _) = zone_figures(conn).await?;
+    fill_rooms(conn, &mut zones, |_| true).await?;
+    Ok(zones)
 }
 
 /// Checks that an admission may lie in a bed of zone `z` (zone rules, director

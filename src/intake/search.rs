@@ -3,8 +3,10 @@
 //! request, whatever the size of the register.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult, StatementBuilder};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, UnionType,
+};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, StatementBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::rules;
@@ -111,8 +113,46 @@ fn like_part(s: &str) -> String {
     s.replace(['%', '_', '\\'], "")
 }
 
+/// Who matches what was typed: part of the folded name, part of the code, or the whole
+/// identity number. On SQLite the two partial matches are answered by the trigram FTS5
+/// table (migration 15) and the three joined as one `id IN (…)`, so no term forces a
+/// scan of every person; on PostgreSQL the `pg_trgm` indexes serve the `LIKE`s directly.
+fn text_match(text: &str, backend: DbBackend) -> Option<Expr> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let name = format!("%{}%", like_part(&fold_for_search(text)));
+    let upper = text.to_uppercase().replace(' ', "");
+    let code = format!("%{}%", like_part(&upper));
+    if backend != DbBackend::Sqlite {
+        return Some(
+            r(resident::Column::NameSearch)
+                .like(name)
+                .or(r(resident::Column::Code).like(code))
+                .or(r(resident::Column::IdNumber).eq(upper)),
+        );
+    }
+    let fts = |col: &str, pattern: String| {
+        Query::select()
+            .expr(Expr::col(Alias::new("rowid")))
+            .from(Alias::new("resident_fts"))
+            .and_where(Expr::col(Alias::new(col)).like(pattern))
+            .to_owned()
+    };
+    let by_number = Query::select()
+        .column(resident::Column::Id)
+        .from(resident::Entity)
+        .and_where(Expr::col(resident::Column::IdNumber).eq(upper))
+        .to_owned();
+    let mut any = fts("name_search", name);
+    any.union(UnionType::Distinct, fts("code", code))
+        .union(UnionType::Distinct, by_number);
+    Some(r(resident::Column::Id).in_subquery(any))
+}
+
 /// `FROM resident LEFT JOIN admission (active) WHERE …` for the query's filters.
-fn filtered(q: &ResidentQuery, today: NaiveDate) -> SelectStatement {
+fn filtered(q: &ResidentQuery, today: NaiveDate, backend: DbBackend) -> SelectStatement {
     let mut s = Query::select();
     s.from(resident::Entity).join(
         JoinType::LeftJoin,
@@ -121,16 +161,8 @@ fn filtered(q: &ResidentQuery, today: NaiveDate) -> SelectStatement {
             .equals((resident::Entity, resident::Column::Id))
             .and(a(admission::Column::Status).eq(ACTIVE)),
     );
-    let text = q.q.trim();
-    if !text.is_empty() {
-        let name = format!("%{}%", like_part(&fold_for_search(text)));
-        let upper = text.to_uppercase().replace(' ', "");
-        s.and_where(
-            r(resident::Column::NameSearch)
-                .like(name)
-                .or(r(resident::Column::Code).like(format!("%{}%", like_part(&upper))))
-                .or(r(resident::Column::IdNumber).eq(upper)),
-        );
+    if let Some(m) = text_match(&q.q, backend) {
+        s.and_where(m);
     }
     if q.filters_admission() {
         s.and_where(a(admission::Column::Id).is_not_null());
@@ -212,7 +244,7 @@ pub async fn search<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> AppResult<(Vec<ResidentRow>, u64)> {
     let page = q.page()?;
-    let base = filtered(q, today);
+    let base = filtered(q, today, conn.get_database_backend());
     let total = count(conn, &base).await?;
     if (page - 1) * PAGE_SIZE >= total {
         return Ok((Vec::new(), total));
@@ -242,11 +274,11 @@ pub async fn search<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::DbBackend;
 
     fn sql(q: &ResidentQuery) -> String {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
-        StatementBuilder::build(&filtered(q, today), &DbBackend::Sqlite).to_string()
+        StatementBuilder::build(&filtered(q, today, DbBackend::Sqlite), &DbBackend::Sqlite)
+            .to_string()
     }
 
     #[test]
@@ -284,6 +316,32 @@ mod tests {
             ..Default::default()
         };
         assert!(sql(&zoned).contains("IS NOT NULL"));
+    }
+
+    #[test]
+    fn text_is_matched_through_the_trigram_index_on_sqlite_and_like_on_postgres() {
+        let q = ResidentQuery {
+            q: "Nguyễn Văn".into(),
+            ..Default::default()
+        };
+        let s = sql(&q);
+        assert!(
+            s.contains(r#"FROM "resident_fts" WHERE "name_search" LIKE '%nguyen van%'"#),
+            "{s}"
+        );
+        assert!(s.contains(r#""code" LIKE '%NGUYỄNVĂN%'"#), "{s}");
+        assert!(!s.contains(r#""resident"."name_search" LIKE"#), "{s}");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+        let pg = StatementBuilder::build(
+            &filtered(&q, today, DbBackend::Postgres),
+            &DbBackend::Postgres,
+        )
+        .to_string();
+        assert!(
+            pg.contains(r#""resident"."name_search" LIKE '%nguyen van%'"#),
+            "{pg}"
+        );
+        assert!(!pg.contains("resident_fts"), "{pg}");
     }
 
     #[test]

@@ -206,6 +206,17 @@ async fn the_sql_filters_agree_with_a_plain_reading_of_the_register() {
             .is_some_and(|e: NaiveDate| (e - today).num_days() <= n)
     };
     let zone_q = format!("zone={}", zone.replace(' ', "+"));
+    // What the search promises for typed text: part of the folded name, part of the
+    // code, or the whole identity number.
+    let text = |p: &Person, typed: &str| {
+        let upper = typed.to_uppercase().replace(' ', "");
+        p.r.name_search
+            .contains(&rehabops::i18n::fold_for_search(typed))
+            || p.r.code.contains(&upper)
+            || p.r.id_number == upper
+    };
+    let some_code = people[people.len() / 2].r.code.clone();
+    let some_id = people[people.len() / 3].r.id_number.clone();
     type Rule<'a> = Box<dyn Fn(&Person) -> bool + 'a>;
     let cases: Vec<(String, Rule)> = vec![
         ("".into(), Box::new(|p| p.a.is_some())),
@@ -233,6 +244,21 @@ async fn the_sql_filters_agree_with_a_plain_reading_of_the_register() {
         (
             "q=nguyen".into(),
             Box::new(|p| p.a.is_some() && p.r.name_search.contains("nguyen")),
+        ),
+        // Typed text through the trigram index: shorter than a trigram, several
+        // words with diacritics, part of a code, a whole identity number.
+        ("all=true&q=an".into(), Box::new(|p| text(p, "an"))),
+        (
+            "all=true&q=V%C4%83n+%C4%90".into(),
+            Box::new(|p| text(p, "Văn Đ")),
+        ),
+        (
+            format!("all=true&q={}", &some_code[3..]),
+            Box::new(|p| text(p, &some_code[3..])),
+        ),
+        (
+            format!("all=true&q={}", some_id),
+            Box::new(|p| text(p, &some_id)),
         ),
     ];
     let mut c = app.login_as(Role::IntakeClerk).await;
@@ -338,4 +364,27 @@ async fn a_path_value_that_does_not_fit_is_a_clear_400() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
         assert_eq!(r.json()["error"], "bad_path", "{path}");
     }
+}
+
+/// The search index follows the register: a changed name is found by the new name and
+/// no longer by the old one (on SQLite the trigram table is kept by triggers).
+#[tokio::test]
+async fn a_changed_name_is_found_by_the_new_name_only() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = seeded().await;
+    let person = resident::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("a person");
+    let mut am: resident::ActiveModel = person.clone().into();
+    am.full_name = Set("Lương Thế Vinh".into());
+    am.name_search = Set(rehabops::i18n::fold_for_search("Lương Thế Vinh"));
+    am.update(app.db()).await.unwrap();
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let (total, ids) = api_ids(&mut c, "all=true&q=luong+the+vinh").await;
+    assert_eq!((total, ids), (1, vec![person.id]));
+    let old = &person.name_search;
+    let (_, ids) = api_ids(&mut c, &format!("all=true&q={}", old.replace(' ', "+"))).await;
+    assert!(!ids.contains(&person.id), "found by the old name {old}");
 }

@@ -771,8 +771,13 @@ async fn migration_14_copies_recorded_stage_changes() {
         .into();
     a.stage = Set(2);
     a.update(app.db()).await.unwrap();
-    // Migration 14 again, on this data.
-    Migrator::down(app.db(), Some(1)).await.unwrap();
+    // Migration 14 again, on this data (and those after it).
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == "m20261124_000014_treatment")
+        .expect("migration 14");
+    Migrator::down(app.db(), Some((all.len() - at) as u32)).await.unwrap();
     Migrator::up(app.db(), None).await.unwrap();
     let copied: Vec<(i32, String)> = stage_transition::Entity::find()
         .all(app.db())
