@@ -33,15 +33,31 @@ pub struct BoardPage {
     pub out: usize,
     /// Everyone on the register by type and sex (in a bed or not).
     pub breakdown: store::Breakdown,
+    /// Page of the shown zone's rooms, from 1, and how many pages it has.
+    pub page: u64,
+    pub pages: u64,
+}
+
+impl BoardPage {
+    pub fn page_link(&self, page: u64) -> String {
+        let zone = self.shown.clone().unwrap_or_default();
+        let q = crate::web::query_string(&[("zone", &zone), ("page", &page.to_string())]);
+        format!("/beds?{q}")
+    }
 }
 
 /// Beds up to which the whole plan is drawn on one page; past it, one zone at a time.
 const WHOLE_PLAN_BEDS: usize = 400;
+/// Rooms of one zone drawn per page (about 150 beds), so a zone of a thousand beds is
+/// not one page of a thousand cells.
+pub const ROOMS_PER_PAGE: u64 = 25;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct BoardQuery {
     pub zone: String,
+    /// Page of the zone's rooms (the plan's pager); past the last shows the last.
+    pub page: Option<u64>,
 }
 
 pub async fn board(
@@ -66,10 +82,23 @@ pub async fn board(
     } else {
         None
     };
-    // Only the zone shown is read bed by bed; the others show their figures.
-    store::fill_rooms(&st.db, &mut zones, |z| {
-        shown.as_deref().is_none_or(|s| s == z.code)
-    })
+    // Only the zone shown is read bed by bed, a page of rooms at a time; the others
+    // show their figures.
+    let rooms = zones
+        .iter()
+        .find(|z| shown.as_deref() == Some(z.zone.code.as_str()))
+        .map_or(0, |z| z.room_count);
+    let pages = rooms.div_ceil(ROOMS_PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let window = shown
+        .as_ref()
+        .map(|_| ((page - 1) * ROOMS_PER_PAGE, ROOMS_PER_PAGE));
+    store::fill_rooms(
+        &st.db,
+        &mut zones,
+        |z| shown.as_deref().is_none_or(|s| s == z.code),
+        window,
+    )
     .await?;
     let (used, free, out) = zones.iter().fold((0, 0, 0), |acc, z| {
         (acc.0 + z.used, acc.1 + z.free, acc.2 + z.out)
@@ -82,6 +111,8 @@ pub async fn board(
         free,
         out,
         breakdown,
+        page,
+        pages,
     })
 }
 

@@ -25,7 +25,7 @@ pub async fn pdf(
             return Err(AppError::NotFound);
         }
     }
-    store::fill_rooms(&st.db, &mut zones, |_| true).await?;
+    store::fill_rooms(&st.db, &mut zones, |_| true, None).await?;
     let cat = ctx.cat;
     let unit = crate::web::instance_name(&st, cat);
     let printed = cat.t1("beds.plan_printed", "date", &cat.date(st.today()));

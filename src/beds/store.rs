@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -466,6 +466,8 @@ pub struct ZoneBoard {
     pub used: usize,
     pub free: usize,
     pub out: usize,
+    /// Rooms of the zone (all of them, whether or not `rooms` holds them).
+    pub room_count: u64,
     /// Occupants of the zone by admission type and sex.
     pub breakdown: Breakdown,
 }
@@ -536,10 +538,10 @@ struct BoardOccupant {
     code: String,
 }
 
-/// The occupants of the zones `zone_ids`' beds.
+/// The occupants of the beds of the rooms `room_ids`.
 async fn occupants<C: ConnectionTrait>(
     conn: &C,
-    zone_ids: &[i32],
+    room_ids: &[i32],
 ) -> AppResult<Vec<BoardOccupant>> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let mut q = Query::select();
@@ -548,10 +550,6 @@ async fn occupants<C: ConnectionTrait>(
             bed::Entity,
             Expr::col((bed::Entity, bed::Column::Id))
                 .equals((bed_assignment::Entity, bed_assignment::Column::BedId)),
-        )
-        .inner_join(
-            room::Entity,
-            Expr::col((room::Entity, room::Column::Id)).equals((bed::Entity, bed::Column::RoomId)),
         )
         .inner_join(
             admission::Entity,
@@ -571,7 +569,7 @@ async fn occupants<C: ConnectionTrait>(
         .column((resident::Entity, resident::Column::FullName))
         .column((resident::Entity, resident::Column::Code))
         .and_where(Expr::col((bed_assignment::Entity, bed_assignment::Column::ToAt)).is_null())
-        .and_where(Expr::col((room::Entity, room::Column::ZoneId)).is_in(zone_ids.iter().copied()));
+        .and_where(Expr::col((bed::Entity, bed::Column::RoomId)).is_in(room_ids.iter().copied()));
     let stmt = sea_orm::StatementBuilder::build(&q, &conn.get_database_backend());
     Ok(BoardOccupant::find_by_statement(stmt).all(conn).await?)
 }
@@ -585,6 +583,7 @@ pub async fn zone_figures<C: ConnectionTrait>(conn: &C) -> AppResult<(Vec<ZoneBo
         used: i64,
         free: i64,
         out_of_service: i64,
+        room_count: i64,
     }
     #[derive(FromQueryResult)]
     struct Cell {
@@ -596,7 +595,8 @@ pub async fn zone_figures<C: ConnectionTrait>(conn: &C) -> AppResult<(Vec<ZoneBo
     let backend = conn.get_database_backend();
     let zones = format!(
         "SELECT zone.*, COALESCE(c.used, 0) AS used, COALESCE(c.free, 0) AS free, \
-           COALESCE(c.out_of_service, 0) AS out_of_service \
+           COALESCE(c.out_of_service, 0) AS out_of_service, \
+           (SELECT COUNT(*) FROM room WHERE room.zone_id = zone.id) AS room_count \
          FROM zone LEFT JOIN ( \
            SELECT room.zone_id AS zone_id, \
              SUM(CASE WHEN ba.id IS NOT NULL THEN 1 ELSE 0 END) AS used, \
@@ -643,6 +643,7 @@ pub async fn zone_figures<C: ConnectionTrait>(conn: &C) -> AppResult<(Vec<ZoneBo
             used: n(c.used),
             free: n(c.free),
             out: n(c.out_of_service),
+            room_count: u64::try_from(c.room_count).unwrap_or(0),
             breakdown: breakdowns.remove(&z.id).unwrap_or_default(),
             rooms: Vec::new(),
             zone: z,
@@ -651,12 +652,17 @@ pub async fn zone_figures<C: ConnectionTrait>(conn: &C) -> AppResult<(Vec<ZoneBo
     Ok((out, register))
 }
 
+/// Rooms `(offset, count)` in code order, to draw a long zone a page at a time.
+pub type RoomWindow = Option<(u64, u64)>;
+
 /// Reads the rooms, beds and occupants of the zones `show` picks (the others keep
-/// their figures only): a long ward plan is read one zone at a time.
+/// their figures only), the rooms cut to `window`: a long ward plan is read one zone,
+/// and a long zone one page of rooms, at a time.
 pub async fn fill_rooms<C: ConnectionTrait>(
     conn: &C,
     zones: &mut [ZoneBoard],
     show: impl Fn(&zone::Model) -> bool,
+    window: RoomWindow,
 ) -> AppResult<()> {
     let ids: Vec<i32> = zones
         .iter()
@@ -666,21 +672,21 @@ pub async fn fill_rooms<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(());
     }
-    let rooms = room::Entity::find()
-        .filter(room::COLUMN.zone_id.is_in(ids.clone()))
-        .order_by_asc(room::COLUMN.code)
-        .all(conn)
-        .await?;
+    let mut rooms = room::Entity::find()
+        .filter(room::COLUMN.zone_id.is_in(ids))
+        .order_by_asc(room::COLUMN.zone_id)
+        .order_by_asc(room::COLUMN.code);
+    if let Some((offset, count)) = window {
+        rooms = rooms.offset(offset).limit(count);
+    }
+    let rooms = rooms.all(conn).await?;
+    let room_ids: Vec<i32> = rooms.iter().map(|r| r.id).collect();
     let beds = bed::Entity::find()
-        .filter(
-            bed::COLUMN
-                .room_id
-                .is_in(rooms.iter().map(|r| r.id).collect::<Vec<_>>()),
-        )
+        .filter(bed::COLUMN.room_id.is_in(room_ids.clone()))
         .order_by_asc(bed::COLUMN.code)
         .all(conn)
         .await?;
-    let by_bed: HashMap<i32, (i32, String, String)> = occupants(conn, &ids)
+    let by_bed: HashMap<i32, (i32, String, String)> = occupants(conn, &room_ids)
         .await?
         .into_iter()
         .map(|o| (o.bed_id, (o.resident_id, o.full_name, o.code)))
@@ -715,7 +721,7 @@ pub async fn fill_rooms<C: ConnectionTrait>(
 /// Zones → rooms → beds with who is in each (the whole occupancy board).
 pub async fn board<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<ZoneBoard>> {
     let (mut zones, _) = zone_figures(conn).await?;
-    fill_rooms(conn, &mut zones, |_| true).await?;
+    fill_rooms(conn, &mut zones, |_| true, None).await?;
     Ok(zones)
 }
 

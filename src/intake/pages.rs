@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 
 use super::rules::{self, AdmissionType, EventKind, IdKind, Presence, ReleaseReason, Sex};
 use super::search::{self, ResidentQuery, ResidentRow};
@@ -752,7 +752,12 @@ pub async fn release(
 #[serde(default)]
 pub struct CalendarQuery {
     pub days: Option<i64>,
+    /// Page from 1 (the pager); past the last shows the last.
+    pub page: Option<u64>,
 }
+
+/// Rows of the release calendar per page.
+pub const RELEASES_PER_PAGE: u64 = 50;
 
 pub struct CalendarRow {
     pub resident: resident::Model,
@@ -769,6 +774,19 @@ pub struct CalendarPage {
     pub ctx: PageCtx,
     pub days: i64,
     pub rows: Vec<CalendarRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+}
+
+impl CalendarPage {
+    pub fn page_link(&self, page: u64) -> String {
+        let q = crate::web::query_string(&[
+            ("days", &self.days.to_string()),
+            ("page", &page.to_string()),
+        ]);
+        format!("/releases?{q}")
+    }
 }
 
 pub async fn release_calendar(
@@ -779,52 +797,41 @@ pub async fn release_calendar(
     let today = st.today();
     let days = q.days.unwrap_or(60).clamp(1, 730);
     let last = today + chrono::Duration::days(days);
-    // Only those due within the window, and the escaped (whose end moves every day);
-    // their residents, and events for the escaped only: each query bounded by the list.
-    let due = admission::Entity::find()
-        .filter(admission::COLUMN.status.eq(store::ACTIVE))
-        .filter(
-            sea_orm::Condition::any()
-                .add(admission::COLUMN.expected_end.lte(last))
-                .add(admission::COLUMN.presence.eq(Presence::Escaped.as_str())),
-        )
-        .order_by_asc(admission::COLUMN.expected_end)
-        .order_by_asc(admission::COLUMN.id)
-        .all(&st.db)
-        .await?;
-    let people = store::residents_by_id(&st.db, due.iter().map(|a| a.resident_id)).await?;
-    let escaped: Vec<i32> = due
-        .iter()
-        .filter(|a| a.presence == Presence::Escaped.as_str())
-        .map(|a| a.id)
-        .collect();
-    let mut events = store::events_by_admission(&st.db, &escaped).await?;
-    let mut rows = Vec::new();
-    for a in due {
-        // While escaped the end moves every day: compute it for today.
-        let end = if a.presence == Presence::Escaped.as_str() {
-            store::compute_end(&a, &events.remove(&a.id).unwrap_or_default(), today)
-        } else {
-            a.expected_end
-        };
-        let Some(end) = end else { continue };
-        let left = (end - today).num_days();
-        let Some(resident) = people.get(&a.resident_id).cloned() else {
-            continue;
-        };
-        if left > days {
-            continue;
-        }
-        rows.push(CalendarRow {
-            end: ctx.cat.date(end),
-            days_left: left,
-            type_key: format!("admission_type.{}", a.admission_type),
-            notice_due: left <= 15 && a.admission_type != AdmissionType::Determination.as_str(),
-            resident,
-            admission: a,
-        });
+    let asked = q
+        .page
+        .unwrap_or(1)
+        .clamp(1, crate::intake::search::MAX_PAGE);
+    let (mut due, total) =
+        store::releases_due(&st.db, today, last, asked, RELEASES_PER_PAGE).await?;
+    let pages = total.div_ceil(RELEASES_PER_PAGE).max(1);
+    let page = asked.min(pages);
+    if page < asked {
+        // Past the last page: the last one.
+        due = store::releases_due(&st.db, today, last, page, RELEASES_PER_PAGE)
+            .await?
+            .0;
     }
-    // The escaped were read out of date order.
-    rows.sort_by_key(|r| (r.days_left, r.admission.id));
-    Ok(CalendarPage { ctx, days, rows })
+    let people = store::residents_by_id(&st.db, due.iter().map(|(a, _)| a.resident_id)).await?;
+    let rows = due
+        .into_iter()
+        .filter_map(|(a, end)| {
+            let left = (end - today).num_days();
+            Some(CalendarRow {
+                end: ctx.cat.date(end),
+                days_left: left,
+                type_key: format!("admission_type.{}", a.admission_type),
+                notice_due: left <= 15 && a.admission_type != AdmissionType::Determination.as_str(),
+                resident: people.get(&a.resident_id).cloned()?,
+                admission: a,
+            })
+        })
+        .collect();
+    Ok(CalendarPage {
+        ctx,
+        days,
+        rows,
+        total,
+        page,
+        pages,
+    })
 }

@@ -586,6 +586,59 @@ pub async fn residents_by_id<C: ConnectionTrait>(
 }
 
 /// Events of these admissions, grouped by admission, in date order.
+/// Releases due within `[.., last]` in date order, one page of `per_page` (from 1):
+/// the admissions with their end date, and how many are due in all. Those away without
+/// leave are read whole (their end moves every day, so it is computed); the others are
+/// counted and read in SQL, at most `page × per_page` of them.
+pub async fn releases_due<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+    last: NaiveDate,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<(admission::Model, NaiveDate)>, u64)> {
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let escaped_kind = Presence::Escaped.as_str();
+    let escaped = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(ACTIVE))
+        .filter(admission::COLUMN.presence.eq(escaped_kind))
+        .all(conn)
+        .await?;
+    let ids: Vec<i32> = escaped.iter().map(|a| a.id).collect();
+    let mut events = events_by_admission(conn, &ids).await?;
+    let mut rows: Vec<(admission::Model, NaiveDate)> = escaped
+        .into_iter()
+        .filter_map(|a| {
+            let end = compute_end(&a, &events.remove(&a.id).unwrap_or_default(), today)?;
+            (end <= last).then_some((a, end))
+        })
+        .collect();
+    let due = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq(ACTIVE))
+        .filter(admission::COLUMN.presence.ne(escaped_kind))
+        .filter(admission::COLUMN.expected_end.lte(last));
+    let total = due.clone().count(conn).await? + rows.len() as u64;
+    let first = due
+        .order_by_asc(admission::COLUMN.expected_end)
+        .order_by_asc(admission::COLUMN.id)
+        .limit(page.saturating_mul(per_page))
+        .all(conn)
+        .await?;
+    rows.extend(
+        first
+            .into_iter()
+            .filter_map(|a| a.expected_end.map(|end| (a, end))),
+    );
+    rows.sort_by_key(|(a, end)| (*end, a.id));
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let rows = rows
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .collect();
+    Ok((rows, total))
+}
+
 pub async fn events_by_admission<C: ConnectionTrait>(
     conn: &C,
     admission_ids: &[i32],

@@ -343,8 +343,9 @@ async fn the_release_calendar_and_resident_page_run_a_fixed_number_of_statements
     let mut c = app.login_as(Role::IntakeClerk).await;
     let (n, r) = app.queries_of(&mut c, "/releases?days=730").await;
     assert_eq!(r.status, StatusCode::OK);
-    // Session (2), the due admissions, their residents, the escaped ones' events.
-    assert!(n <= 5, "release calendar: {:#?}", app.last_statements(n));
+    // Session (2), the escaped and their events, the count and the first page of the
+    // others, the page's residents: whatever the size of the register.
+    assert!(n <= 7, "release calendar: {:#?}", app.last_statements(n));
     let (n, r) = app.queries_of(&mut c, "/residents/12").await;
     assert_eq!(r.status, StatusCode::OK);
     // 18: the care areas' release check (treatment's stages of the admission, one
@@ -387,4 +388,74 @@ async fn a_changed_name_is_found_by_the_new_name_only() {
     let old = &person.name_search;
     let (_, ids) = api_ids(&mut c, &format!("all=true&q={}", old.replace(' ', "+"))).await;
     assert!(!ids.contains(&person.id), "found by the old name {old}");
+}
+
+/// The release calendar is paged: the pager's links as the page writes them lead
+/// through every due release once, in date order, as many as the page says.
+#[tokio::test]
+async fn the_release_calendar_pages_through_every_release_once_in_date_order() {
+    let app = TestApp::centre().await;
+    let today = app.state.today();
+    rehabops::profile::seed_centre(app.db(), 0.1, today, &|_: &str, _: u64, _: u64| {})
+        .await
+        .expect("profile");
+    let last = today + chrono::Duration::days(730);
+    let active = admission::Entity::find()
+        .filter(admission::COLUMN.status.eq("active"))
+        .all(app.db())
+        .await
+        .unwrap();
+    let settled = active
+        .iter()
+        .filter(|a| a.presence != "escaped" && a.expected_end.is_some_and(|e| e <= last))
+        .count();
+    let escaped = active.iter().filter(|a| a.presence == "escaped").count();
+    let mut c = app.login_as(Role::IntakeClerk).await;
+    let mut page = c.get("/releases?days=730").await;
+    let mut seen: Vec<(i64, i32)> = Vec::new();
+    let mut pages = 0;
+    loop {
+        assert_eq!(page.status, StatusCode::OK);
+        pages += 1;
+        for row in page.body.split("<tr>\n        <td>").skip(1) {
+            let left: i64 = row
+                .split("<td class=\"num\">")
+                .nth(1)
+                .and_then(|s| s.split('<').next())
+                .and_then(|s| s.trim().parse().ok())
+                .expect("days left");
+            let id: i32 = row
+                .split("href=\"/residents/")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .and_then(|s| s.parse().ok())
+                .expect("resident");
+            seen.push((left, id));
+        }
+        match link(&page, "next") {
+            Some(href) => page = c.get(&href.replace("&#38;", "&")).await,
+            None => break,
+        }
+        assert!(pages < 100, "the pager ends");
+    }
+    assert!(pages >= 2, "{} releases on one page", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "date order");
+    let mut ids: Vec<i32> = seen.iter().map(|s| s.1).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), seen.len(), "nobody twice");
+    assert!(
+        seen.len() >= settled && seen.len() <= settled + escaped,
+        "{} of {settled}+{escaped}",
+        seen.len()
+    );
+    let total = format!("{} học viên", seen.len());
+    assert!(
+        page.body.contains(&total) || pages == 1,
+        "the page says {total}"
+    );
+    // Past the last page: the last page.
+    let past = c.get("/releases?days=730&page=999").await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert!(past.body.contains(&format!("Trang {pages}/{pages}")));
 }

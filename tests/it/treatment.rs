@@ -777,7 +777,9 @@ async fn migration_14_copies_recorded_stage_changes() {
         .iter()
         .position(|m| m.name() == "m20261124_000014_treatment")
         .expect("migration 14");
-    Migrator::down(app.db(), Some((all.len() - at) as u32)).await.unwrap();
+    Migrator::down(app.db(), Some((all.len() - at) as u32))
+        .await
+        .unwrap();
     Migrator::up(app.db(), None).await.unwrap();
     let copied: Vec<(i32, String)> = stage_transition::Entity::find()
         .all(app.db())
