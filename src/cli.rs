@@ -114,6 +114,16 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<KeyCommand>,
     },
+    /// A consistent copy of this instance's SQLite database into a new file, taken while
+    /// it serves (restore: stop the instance, put the copy in the database's place,
+    /// start it; README "Security and backups"). PostgreSQL: use pg_dump.
+    Backup {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        /// The new file (it must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Centre: queue reconstructed day closes for the past DAYS days (those not yet
     /// summarised), so the department has this centre's history. Run once after
     /// importing the register; the summaries go out with the next push.
@@ -266,6 +276,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed_large(&txn, cfg.role, scale).await?;
             }
             txn.commit().await?;
+            Ok(())
+        }
+        Command::Backup { instance, to } => {
+            init_tracing(false);
+            let cfg = load(config, &instance)?;
+            let conn = db::connect(&cfg.database_url).await?;
+            let bytes = db::backup(&conn, &to).await?;
+            println!("{} ({bytes} bytes, integrity checked)", to.display());
             Ok(())
         }
         Command::BackfillSummaries { instance, days } => {

@@ -181,18 +181,29 @@ impl TestApp {
         Self::spawn_with(test_config(kind)).await
     }
 
-    pub async fn spawn_with(mut cfg: Config) -> TestApp {
+    pub async fn spawn_with(cfg: Config) -> TestApp {
+        let (conn, guard) = fresh_db().await;
+        Self::on_connection(cfg, conn, guard, true).await
+    }
+
+    /// The instance on a database of the caller's (a backup to restore, say); with
+    /// `add_users`, the test accounts of every role are created first.
+    pub async fn on_connection(
+        mut cfg: Config,
+        conn: DatabaseConnection,
+        guard: Option<SchemaGuard>,
+        add_users: bool,
+    ) -> TestApp {
         let kind = cfg.role;
         // Centre signing keys go to a temporary directory, never into the working tree.
         let keys = tempfile::tempdir().expect("tempdir");
         if cfg.signing_key_path.is_none() {
             cfg.signing_key_path = Some(keys.path().join("centre.key"));
         }
-        let (conn, guard) = fresh_db().await;
         let (conn, instance) = app::prepare_with(&cfg, conn)
             .await
             .expect("prepare instance");
-        for role in Role::for_instance(kind) {
+        for role in Role::for_instance(kind).into_iter().filter(|_| add_users) {
             users::insert_with_hash(
                 &conn,
                 &Actor::system("test"),

@@ -8,6 +8,7 @@ mod access;
 mod account;
 mod admin;
 mod auth;
+mod backup;
 mod beds;
 mod browser;
 mod crawler;
