@@ -23,11 +23,44 @@ pub const NAV: &[NavItem] = &[NavItem {
     key: "nav.home",
 }];
 
-#[derive(Default)]
+#[derive(Default, sea_orm::FromQueryResult)]
 pub struct AccountStats {
     pub active: i64,
     pub inactive: i64,
     pub locked: i64,
+}
+
+/// The administrator's account figures, counted in one statement (not every account
+/// read to count them).
+async fn account_stats(db: &sea_orm::DatabaseConnection) -> AppResult<AccountStats> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+    let count_if = |cond: Expr| {
+        let case = sea_orm::sea_query::CaseStatement::new()
+            .case(cond, 1)
+            .finally(0);
+        let case: Expr = case.into();
+        let sum: Expr = Func::sum(case).into();
+        Func::coalesce([sum, Expr::val(0)])
+    };
+    let active = Expr::col(app_user::Column::Active);
+    let mut q = Query::select();
+    q.from(app_user::Entity)
+        .expr_as(count_if(active.clone().eq(true)), "active")
+        .expr_as(count_if(active.eq(false)), "inactive")
+        .expr_as(
+            count_if(Expr::col(app_user::Column::LockedUntil).gt(chrono::Utc::now())),
+            "locked",
+        );
+    let stmt = sea_orm::StatementBuilder::build(&q, &db.get_database_backend());
+    Ok(AccountStats::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .unwrap_or(AccountStats {
+            active: 0,
+            inactive: 0,
+            locked: 0,
+        }))
 }
 
 #[derive(Template, WebTemplate)]
@@ -122,16 +155,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         Vec::new()
     };
     let accounts = if role_has(user.role, Permission::ManageUsers) {
-        let now = chrono::Utc::now();
-        let users = app_user::Entity::find().all(&st.db).await?;
-        Some(AccountStats {
-            active: users.iter().filter(|u| u.active).count() as i64,
-            inactive: users.iter().filter(|u| !u.active).count() as i64,
-            locked: users
-                .iter()
-                .filter(|u| u.locked_until.is_some_and(|t| t > now))
-                .count() as i64,
-        })
+        Some(account_stats(&st.db).await?)
     } else {
         None
     };

@@ -250,3 +250,20 @@ async fn a_password_reset_revokes_api_tokens_and_administrators_see_no_resident_
         .await
         .assert_contains("CS01-000001");
 }
+
+/// The administrator's home counts accounts in SQL: active, deactivated, locked now.
+#[tokio::test]
+async fn the_administrators_home_counts_accounts() {
+    let app = TestApp::centre().await;
+    let users = app_user::Entity::find().count(app.db()).await.unwrap();
+    let mut doctor = app.client();
+    for _ in 0..5 {
+        doctor.login("doctor", "not the password").await;
+    }
+    let mut admin = app.login_as(Role::Administrator).await;
+    let home = admin.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    home.assert_contains(&format!("<dt>Đang hoạt động</dt><dd>{users}</dd>"));
+    home.assert_contains("<dt>Đã vô hiệu</dt><dd>0</dd>");
+    home.assert_contains("<dt>Đang tạm khóa</dt><dd>1</dd>");
+}
