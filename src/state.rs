@@ -27,6 +27,15 @@ impl AppState {
             .fixed_today
             .unwrap_or_else(crate::i18n::today_hanoi)
     }
+
+    /// The code of the centre this instance runs; not found on the department.
+    pub fn centre_code(&self) -> crate::error::AppResult<String> {
+        self.instance
+            .centre
+            .as_ref()
+            .map(|c| c.code.clone())
+            .ok_or(crate::error::AppError::NotFound)
+    }
 }
 
 /// Who this instance is.

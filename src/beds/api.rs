@@ -11,7 +11,7 @@ use super::roll_call::{self, RollCounts};
 use super::store::{self, AssignForm, BedStateForm, Stay, SwapForm};
 use crate::auth::{Access, Permission, Role, Routes};
 use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::{Json, PageCtx};
 
@@ -45,14 +45,6 @@ pub fn routes() -> Routes<AppState> {
 
 fn is_director(ctx: &PageCtx) -> bool {
     ctx.role() == Some(Role::Director)
-}
-
-fn centre_code(st: &AppState) -> AppResult<String> {
-    st.instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -350,12 +342,7 @@ pub async fn occupancy_history(
 ) -> AppResult<axum::Json<Vec<OccupancyDayDto>>> {
     let today = st.today();
     let from = today - chrono::Days::new(history::HISTORY_DAYS);
-    let code = st
-        .instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)?;
+    let code = st.centre_code()?;
     let rows = history::days_current(&st.db, &code, from, today).await?;
     Ok(axum::Json(
         rows.into_iter()
@@ -392,7 +379,7 @@ pub struct ForecastDto {
 #[utoipa::path(get, path = "/api/v1/occupancy/forecast", tag = "beds",
     responses((status = 200, body = ForecastDto)), security(("bearer" = []), ("session" = [])))]
 pub async fn forecast(State(st): State<AppState>) -> AppResult<axum::Json<ForecastDto>> {
-    let code = centre_code(&st)?;
+    let code = st.centre_code()?;
     let f = history::forecast(&st.db, &code, st.today()).await?;
     let dto = |d: super::occupancy::ForecastDay| ForecastDayDto {
         day: d.day,
@@ -455,7 +442,7 @@ pub async fn change_capacity(
     ctx: PageCtx,
     Json(f): Json<CapacityForm>,
 ) -> AppResult<(StatusCode, axum::Json<CapacityDto>)> {
-    let code = centre_code(&st)?;
+    let code = st.centre_code()?;
     let txn = db::begin_write(&st.db).await?;
     let row = history::change_capacity(&txn, &ctx.actor(), &code, &f, st.today()).await?;
     txn.commit().await?;

@@ -19,14 +19,6 @@ use crate::state::AppState;
 use crate::web::chart::{LineChart, Series};
 use crate::web::{Choice, Form, PageCtx};
 
-fn centre_code(st: &AppState) -> AppResult<String> {
-    st.instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "beds/occupancy.html")]
 pub struct OccupancyPage {
@@ -134,7 +126,7 @@ async fn render(
     form: PlannedIntakeForm,
     errors: FieldErrors,
 ) -> AppResult<OccupancyPage> {
-    let code = centre_code(st)?;
+    let code = st.centre_code()?;
     let today = st.today();
     let from = today - Days::new(history::HISTORY_DAYS);
     // The headline is the register as it is now (as on the home page).
@@ -167,7 +159,7 @@ pub async fn page(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Occupan
 pub async fn csv(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     let today = st.today();
     let from = today - Days::new(history::HISTORY_DAYS);
-    let rows = history::days_current(&st.db, &centre_code(&st)?, from, today).await?;
+    let rows = history::days_current(&st.db, &st.centre_code()?, from, today).await?;
     let mut records = vec![
         [
             "occupancy.day",
@@ -275,7 +267,7 @@ async fn render_capacity(
     form: CapacityForm,
     errors: FieldErrors,
 ) -> AppResult<CapacityPage> {
-    let code = centre_code(st)?;
+    let code = st.centre_code()?;
     let today = st.today();
     let log = history::capacity_log(&st.db, &code).await?;
     let in_force = log.iter().find(|r| r.effective_from <= today).cloned();
@@ -318,7 +310,7 @@ pub async fn change_capacity(
     ctx: PageCtx,
     Form(f): Form<CapacityForm>,
 ) -> AppResult<Response> {
-    let code = centre_code(&st)?;
+    let code = st.centre_code()?;
     let txn = db::begin_write(&st.db).await?;
     match history::change_capacity(&txn, &ctx.actor(), &code, &f, st.today()).await {
         Ok(_) => {

@@ -195,12 +195,7 @@ pub async fn create(
     ctx: PageCtx,
     Json(form): Json<ResidentForm>,
 ) -> AppResult<(StatusCode, axum::Json<Registration>)> {
-    let code = st
-        .instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)?;
+    let code = st.centre_code()?;
     let txn = db::begin_write(&st.db).await?;
     let result = store::register(&txn, &ctx.actor(), &code, &form, st.today()).await?;
     txn.commit().await?;

@@ -240,12 +240,7 @@ pub async fn create(
     ctx: PageCtx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let code = st
-        .instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)?;
+    let code = st.centre_code()?;
     let mut f = parse(&pairs);
     // "More lines": the same form back with five more blank lines, nothing saved (a
     // POST, so what was typed never lands in a URL).

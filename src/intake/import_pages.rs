@@ -98,12 +98,7 @@ pub async fn upload(
     ctx: PageCtx,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
-    let code = st
-        .instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)?;
+    let code = st.centre_code()?;
     let mut bytes = Vec::new();
     let mut valid_only = false;
     while let Some(field) = multipart

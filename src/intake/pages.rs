@@ -21,14 +21,6 @@ use crate::need_to_know::{self, Sight};
 use crate::state::AppState;
 use crate::web::{Choice, Form, PageCtx};
 
-fn centre_code(st: &AppState) -> AppResult<String> {
-    st.instance
-        .centre
-        .as_ref()
-        .map(|c| c.code.clone())
-        .ok_or(AppError::NotFound)
-}
-
 fn choices<T: Copy>(all: &[T], code: fn(T) -> &'static str, key: fn(T) -> String) -> Vec<Choice> {
     all.iter()
         .map(|v| Choice {
@@ -173,7 +165,7 @@ pub async fn create(
     ctx: PageCtx,
     Form(form): Form<ResidentForm>,
 ) -> AppResult<Response> {
-    let code = centre_code(&st)?;
+    let code = st.centre_code()?;
     let txn = db::begin_write(&st.db).await?;
     match store::register(&txn, &ctx.actor(), &code, &form, st.today()).await {
         Ok(Registered::New(r)) => {
@@ -797,20 +789,9 @@ pub async fn release_calendar(
     let today = st.today();
     let days = q.days.unwrap_or(60).clamp(1, 730);
     let last = today + chrono::Duration::days(days);
-    let asked = q
-        .page
-        .unwrap_or(1)
-        .clamp(1, crate::intake::search::MAX_PAGE);
-    let (mut due, total) =
-        store::releases_due(&st.db, today, last, asked, RELEASES_PER_PAGE).await?;
+    let (due, total, page) =
+        store::releases_due(&st.db, today, last, q.page.unwrap_or(1), RELEASES_PER_PAGE).await?;
     let pages = total.div_ceil(RELEASES_PER_PAGE).max(1);
-    let page = asked.min(pages);
-    if page < asked {
-        // Past the last page: the last one.
-        due = store::releases_due(&st.db, today, last, page, RELEASES_PER_PAGE)
-            .await?
-            .0;
-    }
     let people = store::residents_by_id(&st.db, due.iter().map(|(a, _)| a.resident_id)).await?;
     let rows = due
         .into_iter()

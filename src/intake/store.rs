@@ -586,8 +586,9 @@ pub async fn residents_by_id<C: ConnectionTrait>(
 }
 
 /// Events of these admissions, grouped by admission, in date order.
-/// Releases due within `[.., last]` in date order, one page of `per_page` (from 1):
-/// the admissions with their end date, and how many are due in all. Those away without
+/// Releases due within `[.., last]` in date order, page `page` of `per_page` (from 1;
+/// past the last, the last): the admissions with their end date, how many are due in
+/// all, and the page given. Those away without
 /// leave are read whole (their end moves every day, so it is computed); the others are
 /// counted and read in SQL, at most `page × per_page` of them.
 pub async fn releases_due<C: ConnectionTrait>(
@@ -596,7 +597,7 @@ pub async fn releases_due<C: ConnectionTrait>(
     last: NaiveDate,
     page: u64,
     per_page: u64,
-) -> AppResult<(Vec<(admission::Model, NaiveDate)>, u64)> {
+) -> AppResult<(Vec<(admission::Model, NaiveDate)>, u64, u64)> {
     use sea_orm::{PaginatorTrait, QuerySelect};
     let escaped_kind = Presence::Escaped.as_str();
     let escaped = admission::Entity::find()
@@ -618,6 +619,7 @@ pub async fn releases_due<C: ConnectionTrait>(
         .filter(admission::COLUMN.presence.ne(escaped_kind))
         .filter(admission::COLUMN.expected_end.lte(last));
     let total = due.clone().count(conn).await? + rows.len() as u64;
+    let page = page.clamp(1, total.div_ceil(per_page).max(1));
     let first = due
         .order_by_asc(admission::COLUMN.expected_end)
         .order_by_asc(admission::COLUMN.id)
@@ -636,7 +638,7 @@ pub async fn releases_due<C: ConnectionTrait>(
         .skip(skip)
         .take(per_page as usize)
         .collect();
-    Ok((rows, total))
+    Ok((rows, total, page))
 }
 
 pub async fn events_by_admission<C: ConnectionTrait>(

@@ -16,6 +16,14 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
+/// The figure shown after the `<dt>` `label` of a figures list, trimmed.
+fn figure(body: &str, label: &str) -> String {
+    let at = body.find(&format!("<dt>{label}</dt><dd>")).expect(label) + label.len() + 13;
+    body[at..at + body[at..].find('<').expect("end")]
+        .trim()
+        .to_owned()
+}
+
 async fn open_bed_of(app: &TestApp, admission: i32) -> Option<i32> {
     bed_assignment::Entity::find()
         .filter(bed_assignment::COLUMN.admission_id.eq(admission))
@@ -713,10 +721,6 @@ async fn the_occupancy_headline_and_the_home_page_agree_after_each_change() {
     let app = TestApp::centre().await;
     let mut director = app.login_as(Role::Director).await;
     setup_zone(&mut director, &app, "BB-NAM", "compulsory", "male", "3").await;
-    let figure = |body: &str, label: &str| -> String {
-        let at = body.find(&format!("<dt>{label}</dt><dd>")).expect(label) + label.len() + 13;
-        body[at..at + body[at..].find('<').expect("end")].to_owned()
-    };
     // The first visit writes today's line.
     director.get("/beds/occupancy").await;
     let mut clerk = app.login_as(Role::IntakeClerk).await;
@@ -750,12 +754,6 @@ async fn a_capacity_change_effective_today_shows_everywhere_at_once() {
     let app = TestApp::centre_on(today).await;
     let mut director = app.login_as(Role::Director).await;
     setup_zone(&mut director, &app, "BB-NAM", "compulsory", "male", "3").await;
-    let figure = |body: &str, label: &str| -> String {
-        let at = body.find(&format!("<dt>{label}</dt><dd>")).expect(label) + label.len() + 13;
-        body[at..at + body[at..].find('<').expect("end")]
-            .trim()
-            .to_owned()
-    };
     let mut clerk = app.login_as(Role::IntakeClerk).await;
     admitted(
         &mut clerk,
