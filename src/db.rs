@@ -74,18 +74,21 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
 /// gives its WAL and shared-memory files the database file's permissions. An existing
 /// file is left as it is.
 fn create_private(file: &std::path::Path) -> Result<(), DbErr> {
+    match new_private_file(file) {
+        Err(DbErr::Custom(_)) if file.exists() => Ok(()),
+        other => other,
+    }
+}
+
+/// Creates `file`, which must not exist, readable and writable by its owner only.
+fn new_private_file(file: &std::path::Path) -> Result<(), DbErr> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    match o.open(file) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(DbErr::Custom(format!(
-            "cannot create {}: {e}",
-            file.display()
-        ))),
-    }
+    o.open(file)
+        .map(|_| ())
+        .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", file.display())))
 }
 
 /// Applies every pending migration; safe to run again.
@@ -120,12 +123,7 @@ pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> Result<u64
         ));
     }
     // VACUUM INTO writes into an empty file: made here so it is private from the start.
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(to)
-        .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", to.display())))?;
+    new_private_file(to)?;
     let path = to.to_string_lossy().into_owned();
     let done = db
         .execute_raw(sea_orm::Statement::from_sql_and_values(
