@@ -25,8 +25,8 @@ use crate::state::{AppState, CookieNames, Instance};
 use crate::web::NavItem;
 use crate::web::context::{context, not_found};
 use crate::{
-    account, admin, beds, centres, db, department, divisions, home, intake, openapi, seed, summary,
-    treatment, web,
+    account, admin, beds, centres, db, department, divisions, home, intake, openapi, schedule,
+    seed, summary, treatment, web,
 };
 
 /// Every area's routes. An area that exists on one kind of instance only is added
@@ -45,6 +45,7 @@ fn all_routes(kind: InstanceKind) -> Routes<AppState> {
             .merge(divisions::pages::routes())
             .merge(beds::routes())
             .merge(treatment::routes())
+            .merge(schedule::routes())
             .merge(summary::routes()),
         InstanceKind::Department => common.merge(department::routes()),
     }
@@ -58,6 +59,7 @@ fn navigation(kind: InstanceKind) -> Vec<NavItem> {
             intake::NAV,
             beds::NAV,
             treatment::NAV,
+            schedule::NAV,
             centres::NAV,
             summary::NAV,
             admin::NAV,
@@ -278,6 +280,21 @@ async fn bounded_request_id(mut req: Request<axum::body::Body>) -> Request<axum:
     req
 }
 
+/// Extends recurring slots to the horizon as the days pass (centres only; the
+/// department has no timetable, and an empty table costs one query).
+async fn schedule_upkeep(db: &DatabaseConnection) -> crate::error::AppResult<()> {
+    let today = Utc::now()
+        .with_timezone(&crate::i18n::hanoi_offset())
+        .date_naive();
+    let txn = crate::db::begin_write(db).await?;
+    let n = schedule::store::extend(&txn, today).await?;
+    txn.commit().await?;
+    if n > 0 {
+        tracing::info!(slots = n, "timetable extended");
+    }
+    Ok(())
+}
+
 /// Serves until `shutdown` resolves; background upkeep (expired sessions) runs alongside.
 pub async fn serve<L>(
     listener: L,
@@ -295,6 +312,9 @@ where
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            if let Err(e) = schedule_upkeep(&upkeep_db).await {
+                tracing::warn!(error = %e, "timetable extension failed");
+            }
             match crate::auth::session::purge_expired(&upkeep_db).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
                 Ok(_) => {}

@@ -29,6 +29,7 @@ pub async fn on_release<C: ConnectionTrait>(
     on: NaiveDate,
 ) -> AppResult<()> {
     crate::treatment::hooks::on_release(conn, actor, a, on).await?;
+    crate::schedule::store::on_release(conn, a.id, on).await?;
     Ok(())
 }
 

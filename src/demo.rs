@@ -164,6 +164,9 @@ pub async fn start_with(
             crate::treatment::demo::seed(&txn, crate::i18n::today_hanoi())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            crate::treatment::demo::seed_programme(&txn, crate::i18n::today_hanoi())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         txn.commit().await?;
         // A year of day closes reconstructed from the seeded records, so the department's

@@ -37,5 +37,6 @@ pub mod department;
 pub mod divisions;
 pub mod home;
 pub mod intake;
+pub mod schedule;
 pub mod summary;
 pub mod treatment;

@@ -19,6 +19,7 @@ mod m20261123_000012_address_units;
 mod m20261124_000013_read_paths;
 mod m20261124_000014_treatment;
 mod m20261207_000015_name_search;
+mod m20261208_000016_schedule;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_read_paths::Migration),
             Box::new(m20261124_000014_treatment::Migration),
             Box::new(m20261207_000015_name_search::Migration),
+            Box::new(m20261208_000016_schedule::Migration),
         ]
     }
 }

@@ -17,6 +17,10 @@ pub enum Role {
     Nurse,
     /// Dispenser (cấp phát thuốc): methadone/buprenorphine dosing and stock.
     Dispenser,
+    /// Counsellor (cán bộ tư vấn, tâm lý): counselling sessions and their attendance.
+    Counsellor,
+    /// Teacher (giáo viên giáo dục, văn hóa): education, literacy and life-skills classes.
+    Teacher,
     /// Vocational trainer (giáo viên dạy nghề).
     VocationalTrainer,
     /// Labour-therapy supervisor (cán bộ lao động trị liệu).
@@ -30,11 +34,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 11] = [
         Role::IntakeClerk,
         Role::Doctor,
         Role::Nurse,
         Role::Dispenser,
+        Role::Counsellor,
+        Role::Teacher,
         Role::VocationalTrainer,
         Role::LabourSupervisor,
         Role::Director,
@@ -48,6 +54,8 @@ impl Role {
             Role::Doctor => "doctor",
             Role::Nurse => "nurse",
             Role::Dispenser => "dispenser",
+            Role::Counsellor => "counsellor",
+            Role::Teacher => "teacher",
             Role::VocationalTrainer => "vocational_trainer",
             Role::LabourSupervisor => "labour_supervisor",
             Role::Director => "director",
@@ -67,6 +75,8 @@ impl Role {
             Role::Doctor => "role.doctor",
             Role::Nurse => "role.nurse",
             Role::Dispenser => "role.dispenser",
+            Role::Counsellor => "role.counsellor",
+            Role::Teacher => "role.teacher",
             Role::VocationalTrainer => "role.vocational_trainer",
             Role::LabourSupervisor => "role.labour_supervisor",
             Role::Director => "role.director",
@@ -82,6 +92,8 @@ impl Role {
             Role::Doctor => "duties.doctor",
             Role::Nurse => "duties.nurse",
             Role::Dispenser => "duties.dispenser",
+            Role::Counsellor => "duties.counsellor",
+            Role::Teacher => "duties.teacher",
             Role::VocationalTrainer => "duties.vocational_trainer",
             Role::LabourSupervisor => "duties.labour_supervisor",
             Role::Director => "duties.director",
@@ -137,6 +149,10 @@ pub enum Permission {
     ManageVocational,
     /// Labour-therapy teams, tasks and hours.
     ManageLabour,
+    /// Plan sessions of the weekly programme (slots of the timetable).
+    PlanProgramme,
+    /// Take attendance at sessions.
+    RecordAttendance,
     /// The centre's outgoing occupancy summaries.
     ViewCentreSummaries,
     /// Department dashboard and reports (aggregates only).
@@ -150,7 +166,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ViewResidents,
         Permission::ViewIdentity,
         Permission::ViewLegalBasis,
@@ -165,6 +181,8 @@ impl Permission {
         Permission::Dispense,
         Permission::ManageVocational,
         Permission::ManageLabour,
+        Permission::PlanProgramme,
+        Permission::RecordAttendance,
         Permission::ViewCentreSummaries,
         Permission::ViewDepartment,
         Permission::ManageUsers,
@@ -185,6 +203,8 @@ pub fn role_has(role: Role, p: Permission) -> bool {
                 | R::Doctor
                 | R::Nurse
                 | R::Dispenser
+                | R::Counsellor
+                | R::Teacher
                 | R::VocationalTrainer
                 | R::LabourSupervisor
                 | R::Director
@@ -206,6 +226,21 @@ pub fn role_has(role: Role, p: Permission) -> bool {
         P::Dispense => matches!(role, R::Dispenser | R::Nurse),
         P::ManageVocational => role == R::VocationalTrainer,
         P::ManageLabour => role == R::LabourSupervisor,
+        // Sessions are planned by the clinicians and programme staff who lead them and
+        // by the director; attendance is taken by whoever leads a session.
+        P::PlanProgramme => matches!(
+            role,
+            R::Doctor | R::Nurse | R::Counsellor | R::Teacher | R::Director
+        ),
+        P::RecordAttendance => matches!(
+            role,
+            R::Doctor
+                | R::Nurse
+                | R::Counsellor
+                | R::Teacher
+                | R::VocationalTrainer
+                | R::LabourSupervisor
+        ),
         P::ViewCentreSummaries => matches!(role, R::Director | R::Administrator),
         P::ViewDepartment => role == R::DepartmentMonitor,
         P::ManageUsers | P::ManageReferenceData => role == R::Administrator,
@@ -253,7 +288,12 @@ mod tests {
 
     #[test]
     fn trainers_and_labour_supervisors_see_no_record_part_beyond_placement() {
-        for r in [Role::VocationalTrainer, Role::LabourSupervisor] {
+        for r in [
+            Role::VocationalTrainer,
+            Role::LabourSupervisor,
+            Role::Counsellor,
+            Role::Teacher,
+        ] {
             assert!(role_has(r, Permission::ViewResidents));
             for p in [
                 Permission::ViewIdentity,

@@ -85,6 +85,8 @@ pub struct HomePage {
     pub warning_count: usize,
     /// "This quarter's reduction review is due" (intake desk and director).
     pub reduction_review_due: Option<String>,
+    /// The sessions the user leads today (staff who take attendance).
+    pub sessions: Vec<crate::schedule::calendar::Entry>,
 }
 
 /// Warnings listed on the home page; the rest are behind the release calendar.
@@ -190,6 +192,13 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     } else {
         None
     };
+    let sessions =
+        if st.instance.centre.is_some() && role_has(user.role, Permission::RecordAttendance) {
+            let filter = crate::schedule::calendar::Filter::Staff(user.id);
+            crate::schedule::calendar::day(&st.db, &filter, today).await?
+        } else {
+            Vec::new()
+        };
     let warning_count = home_warnings.total;
     let warnings = home_warnings
         .shown
@@ -217,6 +226,7 @@ async fn home(State(st): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
         warnings,
         warning_count,
         reduction_review_due,
+        sessions,
     }
     .into_response())
 }

@@ -75,6 +75,10 @@ const VI_FILES: &[(&str, &str)] = &[
         "treatment",
         include_str!("../../assets/i18n/vi/treatment.toml"),
     ),
+    (
+        "schedule",
+        include_str!("../../assets/i18n/vi/schedule.toml"),
+    ),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../../assets/i18n/en/core.toml")),
@@ -92,6 +96,10 @@ const EN_FILES: &[(&str, &str)] = &[
     (
         "treatment",
         include_str!("../../assets/i18n/en/treatment.toml"),
+    ),
+    (
+        "schedule",
+        include_str!("../../assets/i18n/en/schedule.toml"),
     ),
 ];
 

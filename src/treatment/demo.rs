@@ -73,3 +73,133 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult<u
     }
     Ok(n)
 }
+
+/// The demo's weekly programme: for each zone, morning exercise, a legal-education
+/// class, group counselling and life skills, planned four weeks back through the one
+/// timetable (so the clash check runs as for a user), with attendance taken for the
+/// sessions already held. Only when no slot exists yet.
+pub async fn seed_programme<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult<usize> {
+    use crate::schedule::recurrence::Rule;
+    use crate::schedule::store::{self, Audience, NewSlot, OnClash};
+    if crate::entities::schedule_slot::Entity::find()
+        .count(conn)
+        .await?
+        > 0
+    {
+        return Ok(0);
+    }
+    let staff = demo_staff(conn).await?;
+    let actor = crate::audit::Actor::system("demo");
+    let first_day = today - Duration::days(28);
+    let mut n = 0;
+    for (i, zone) in crate::beds::store::zone_names(conn)
+        .await?
+        .into_iter()
+        .enumerate()
+        .take(8)
+    {
+        let weekday = |k: usize| 1u8 << ((i + k) % 5);
+        let plan: [(&str, &str, u8, u32, u32, &str); 4] = [
+            ("sport", "Thể dục buổi sáng", 0b11_1111, 6 * 60, 45, ""),
+            (
+                "education",
+                "Giáo dục pháp luật, phòng chống ma túy",
+                weekday(0),
+                8 * 60,
+                90,
+                "teacher",
+            ),
+            (
+                "counselling_group",
+                "Tư vấn nhóm phòng ngừa tái nghiện",
+                weekday(2),
+                14 * 60,
+                90,
+                "counsellor",
+            ),
+            (
+                "life_skills",
+                "Kỹ năng sống",
+                weekday(4),
+                9 * 60 + 30,
+                90,
+                "teacher",
+            ),
+        ];
+        for (kind, title, weekdays, start, minutes, who) in plan {
+            let slot = NewSlot {
+                area: "treatment",
+                kind: kind.into(),
+                title: title.into(),
+                audience: Audience::Zone(zone.clone()),
+                room: if kind == "sport" {
+                    format!("Sân {zone}")
+                } else {
+                    format!("Hội trường {zone}")
+                },
+                staff: staff.get(who).cloned(),
+                rule: Rule {
+                    first_day,
+                    last_day: None,
+                    weekdays,
+                    start_minute: start,
+                    duration_minutes: minutes,
+                },
+                on_clash: OnClash::Exclude,
+                note: String::new(),
+            };
+            match store::plan(conn, &actor, &slot, today, true).await {
+                Ok(_) => n += 1,
+                // A zone with nobody on the register gets no programme.
+                Err(crate::error::AppError::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    past_attendance(conn, today).await?;
+    Ok(n)
+}
+
+/// The demo's session leaders by role, from the demo accounts.
+async fn demo_staff<C: ConnectionTrait>(
+    conn: &C,
+) -> AppResult<std::collections::HashMap<&'static str, (i32, String)>> {
+    use crate::entities::app_user;
+    let mut out = std::collections::HashMap::new();
+    for role in ["teacher", "counsellor"] {
+        if let Some(u) = app_user::Entity::find()
+            .filter(app_user::COLUMN.role.eq(role))
+            .filter(app_user::COLUMN.active.eq(true))
+            .one(conn)
+            .await?
+        {
+            out.insert(role, (u.id, u.full_name));
+        }
+    }
+    Ok(out)
+}
+
+/// Attendance of the sessions held before `today`: mostly present, some sick, a few
+/// refusals with a note, and the clashes as such.
+async fn past_attendance<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult<()> {
+    let sql = "INSERT INTO attendance \
+          (occurrence_id, admission_id, reason, note, replaces_id, recorded_by_name, recorded_at) \
+        SELECT b.occurrence_id, b.admission_id, \
+          CASE WHEN b.state = 'clash' THEN 'clash' \
+               WHEN (b.admission_id + b.occurrence_id) % 29 = 0 THEN 'refused' \
+               WHEN (b.admission_id + b.occurrence_id) % 13 = 0 THEN 'sick' \
+               ELSE 'attended' END, \
+          CASE WHEN b.state <> 'clash' AND (b.admission_id + b.occurrence_id) % 29 = 0 \
+               THEN 'Không tham gia, đã nhắc nhở' ELSE '' END, \
+          NULL, 'demo', ? \
+        FROM slot_booking b JOIN slot_occurrence o ON o.id = b.occurrence_id \
+        WHERE o.day < ? AND o.cancelled = '' AND b.state IN ('booked', 'clash')";
+    let backend = conn.get_database_backend();
+    conn.execute_raw(crate::db::statement(
+        backend,
+        sql,
+        [Utc::now().into(), today.into()],
+    ))
+    .await?;
+    Ok(())
+}

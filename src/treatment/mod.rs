@@ -8,6 +8,7 @@ pub mod detox;
 pub mod fitness;
 pub mod hooks;
 pub mod pages;
+pub mod sessions;
 pub mod stages;
 pub mod store;
 
@@ -29,6 +30,16 @@ pub fn routes() -> Routes<AppState> {
             "/treatment/plan",
             Access::Perm(Permission::ManageCapacity),
             pages::set_plan,
+        )
+        .get(
+            "/treatment/sessions/new",
+            Access::Perm(Permission::PlanProgramme),
+            sessions::new_session,
+        )
+        .post(
+            "/treatment/sessions",
+            Access::Perm(Permission::PlanProgramme),
+            sessions::plan_session,
         )
         .get("/treatment/admissions/{id}", view, pages::show)
         .post(

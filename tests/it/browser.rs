@@ -491,6 +491,9 @@ async fn axe_finds_no_wcag_violation_on_the_main_pages() {
     rehabops::beds::demo::seed(app.db(), 40, today)
         .await
         .expect("beds");
+    rehabops::treatment::demo::seed_programme(app.db(), today)
+        .await
+        .expect("programme");
     let resident = {
         use sea_orm::EntityTrait;
         rehabops::entities::resident::Entity::find()
@@ -595,4 +598,112 @@ async fn axe_finds_no_wcag_violation_on_the_main_pages() {
         found.len(),
         found.join("\n")
     );
+}
+
+/// The weekly programme as a counsellor and a nurse use it: plan a daily group session
+/// on the form (a clash is shown with what was typed), find today's occurrence on the
+/// calendar, take attendance for the whole group on one sheet; axe checks each page.
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and axe-core; run by .ci/run"]
+async fn programme_in_chromium() {
+    use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
+    let app = TestApp::centre().await;
+    let today = app.state.today();
+    rehabops::intake::demo::seed(app.db(), "CS01", 6, today)
+        .await
+        .expect("residents");
+    let codes: Vec<String> = rehabops::entities::resident::Entity::find()
+        .select_only()
+        .column(rehabops::entities::resident::Column::Code)
+        .limit(3)
+        .into_tuple()
+        .all(app.db())
+        .await
+        .expect("codes");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let server = app.serve_on(listener).await;
+    let b = Browser::start().await;
+    let axe = axe_script();
+    let mut found = Vec::new();
+
+    b.sign_in(&site, "counsellor").await;
+    b.wait_for("/logout").await;
+    b.goto(&format!("{site}/schedule")).await;
+    b.click("a[href=\"/treatment/sessions/new\"]").await;
+    b.wait_for("s-kind").await;
+    b.select("#s-kind", "counselling_group").await;
+    b.type_into("#s-title", "Nhóm chia sẻ buổi sáng").await;
+    b.type_into("#s-residents", &codes.join(", ")).await;
+    b.type_into("#s-start_time", "7:5").await;
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        b.click(&format!("input[name=\"{d}\"]")).await;
+    }
+    b.click("form[action=\"/treatment/sessions\"] button[type=submit]")
+        .await;
+    let page = b.wait_for("field__error").await;
+    assert!(
+        page.contains("Nhóm chia sẻ buổi sáng"),
+        "the form kept the title"
+    );
+    for v in b.axe(&axe).await {
+        found.push(format!("counsellor new session (errors): {v}"));
+    }
+    b.type_into("#s-start_time", "07:30").await;
+    b.click("form[action=\"/treatment/sessions\"] button[type=submit]")
+        .await;
+    b.wait_for("Đã lập lịch.").await;
+    for v in b.axe(&axe).await {
+        found.push(format!("counsellor slot: {v}"));
+    }
+
+    b.sign_out().await;
+    b.sign_in(&site, "nurse").await;
+    b.wait_for("/logout").await;
+    b.goto(&format!("{site}/schedule")).await;
+    let calendar = b.wait_for("Nhóm chia sẻ buổi sáng").await;
+    for v in b.axe(&axe).await {
+        found.push(format!("nurse calendar: {v}"));
+    }
+    // Today's occurrence: the first link of today's table.
+    let today_label = today.format("%d/%m/%Y").to_string();
+    let after = calendar
+        .split(&today_label)
+        .nth(1)
+        .expect("today on the calendar");
+    let href = after
+        .split("href=\"/schedule/occurrences/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an occurrence today");
+    b.click(&format!("a[href=\"/schedule/occurrences/{href}\"]"))
+        .await;
+    b.wait_for("Lưu điểm danh").await;
+    for v in b.axe(&axe).await {
+        found.push(format!("nurse sheet: {v}"));
+    }
+    b.click("select[name^=\"reason_\"] option[value=\"sick\"]")
+        .await;
+    b.click(&format!(
+        "form[action=\"/schedule/occurrences/{href}\"] button[type=submit]"
+    ))
+    .await;
+    b.wait_for("Đã lưu.").await;
+    let sheet = b.source().await;
+    assert!(
+        sheet.contains("Đã điểm danh 3/3 học viên."),
+        "all three marked"
+    );
+    assert!(
+        sheet.contains("<option value=\"sick\" selected"),
+        "the change kept"
+    );
+    drop(b);
+    server.abort();
+    let records = rehabops::entities::attendance::Entity::find()
+        .count(app.db())
+        .await
+        .expect("count");
+    assert_eq!(records, 3);
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
 }

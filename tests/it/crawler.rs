@@ -301,6 +301,10 @@ async fn every_page_and_get_form_of_every_centre_role_answers() {
     rehabops::beds::demo::seed(app.db(), 60, today)
         .await
         .expect("beds");
+    // The weekly programme with its past attendance, so slot and sheet pages are walked.
+    rehabops::treatment::demo::seed_programme(app.db(), today)
+        .await
+        .expect("programme");
     // A few day closes in the outbox, as the demo and backfill make them.
     let key = &app.state.delivery.as_ref().expect("delivery").key;
     rehabops::summary::outbox::backfill(

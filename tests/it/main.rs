@@ -23,6 +23,7 @@ mod need_to_know;
 mod occupancy;
 mod openapi;
 mod profile;
+mod schedule;
 mod search;
 mod tls;
 mod transfer;
