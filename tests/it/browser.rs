@@ -635,7 +635,7 @@ async fn programme_in_chromium() {
     b.select("#s-kind", "counselling_group").await;
     b.type_into("#s-title", "Nhóm chia sẻ buổi sáng").await;
     b.type_into("#s-residents", &codes.join(", ")).await;
-    b.type_into("#s-start_time", "7:5").await;
+    b.type_into("#s-start_time", "25:00").await;
     for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
         b.click(&format!("input[name=\"{d}\"]")).await;
     }
@@ -668,9 +668,9 @@ async fn programme_in_chromium() {
     // Today's occurrence: the first link of today's table.
     let today_label = today.format("%d/%m/%Y").to_string();
     let after = calendar
-        .split(&today_label)
+        .split(&format!("aria-label=\"{today_label}\""))
         .nth(1)
-        .expect("today on the calendar");
+        .expect("today's table on the calendar");
     let href = after
         .split("href=\"/schedule/occurrences/")
         .nth(1)
