@@ -33,6 +33,32 @@ pub async fn on_release<C: ConnectionTrait>(
     Ok(())
 }
 
+/// After an admission's zone is set or changed (admission, bed assignment, swap): the
+/// timetable's zone-wide slots follow it. Returns how many of the new zone's sessions
+/// the resident is left out of because they are booked elsewhere (a warning).
+pub async fn on_zone_change<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+    zone: &str,
+    today: NaiveDate,
+) -> AppResult<usize> {
+    Ok(
+        crate::schedule::store::follow_zone(conn, admission_id, zone, today)
+            .await?
+            .len(),
+    )
+}
+
+/// Upcoming timetable occurrences (from `today`) the resident is left out of because
+/// they are booked elsewhere at the time.
+pub async fn sessions_left_out<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    crate::schedule::store::left_out(conn, admission_id, today).await
+}
+
 pub use crate::treatment::fitness::{Activity, Unfit};
 
 /// The care areas' sections of the occupancy summary (design.md §4): one entry per area

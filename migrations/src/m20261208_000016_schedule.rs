@@ -56,6 +56,8 @@ fn member() -> TableCreateStatement {
         // Excused from this recurring slot from a day on, without leaving the group.
         .col(date_null("excused_from"))
         .col(text("excuse_note").default(""))
+        // Left the slot's audience (moved to another zone, released): kept for history.
+        .col(date_null("left_on"))
         .foreign_key(
             ForeignKey::create()
                 .from("slot_member", "slot_id")
@@ -148,6 +150,16 @@ fn reason() -> TableCreateStatement {
         .to_owned()
 }
 
+/// The programme's settings the director keeps (e.g. the time-use target).
+fn setting() -> TableCreateStatement {
+    Table::create()
+        .table("programme_setting")
+        .if_not_exists()
+        .col(string_len("name", 64).primary_key())
+        .col(integer("value"))
+        .to_owned()
+}
+
 fn holiday() -> TableCreateStatement {
     Table::create()
         .table("holiday")
@@ -201,6 +213,7 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         &["occurrence_id", "admission_id"],
     ),
     ("ix_attendance_admission", "attendance", &["admission_id"]),
+    ("ix_attendance_replaces", "attendance", &["replaces_id"]),
 ];
 
 /// The shared reasons (code, counts as attended, paid, needs a note, raises a warning).
@@ -248,6 +261,7 @@ impl MigrationTrait for Migration {
             attendance(),
             reason(),
             holiday(),
+            setting(),
         ] {
             m.create_table(t).await?;
         }
@@ -262,6 +276,12 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         db.execute_unprepared(REASONS).await?;
         db.execute_unprepared(HOLIDAYS).await?;
+        // The seeds' proposal: 70% of programme time in counselling, education and
+        // vocational training (no legal source: local policy, domain.md §3).
+        db.execute_unprepared(
+            "INSERT INTO programme_setting (name, value) VALUES ('time_use_target_pct', 70)",
+        )
+        .await?;
         Ok(())
     }
 
@@ -274,6 +294,7 @@ impl MigrationTrait for Migration {
             "schedule_slot",
             "attendance_reason",
             "holiday",
+            "programme_setting",
         ] {
             m.drop_table(Table::drop().table(t).if_exists().to_owned())
                 .await?;

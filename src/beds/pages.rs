@@ -131,10 +131,13 @@ pub async fn assign(
         Ok(_) => {
             txn.commit().await?;
             let a = crate::intake::store::get_admission(&st.db, id).await?;
-            Ok(
-                Redirect::to(&format!("/residents/{}?ok=bed_assigned", a.resident_id))
-                    .into_response(),
-            )
+            // A move into a zone whose sessions clash with the resident's own is warned.
+            let flash = if crate::care::sessions_left_out(&st.db, id, st.today()).await? > 0 {
+                "bed_assigned_clash"
+            } else {
+                "bed_assigned"
+            };
+            Ok(Redirect::to(&format!("/residents/{}?ok={flash}", a.resident_id)).into_response())
         }
         Err(AppError::Invalid(errors)) => {
             drop(txn);

@@ -320,13 +320,14 @@ pub async fn assign<C: ConnectionTrait>(
     let mut am = a.into_active_model();
     am.zone = Set(z.name.clone());
     am.update(conn).await?;
+    let left_out = crate::care::on_zone_change(conn, admission_id, &z.name, today).await?;
     audit::record(
         conn,
         actor,
         if override_reason.is_empty() { "bed.assign" } else { "bed.assign_override" },
         "admission",
         admission_id,
-        json!({ "before": { "bed": before, "zone": zone_before }, "after": { "bed": b.code, "zone": z.name }, "override_reason": override_reason, "reason": f.reason.trim() }),
+        json!({ "before": { "bed": before, "zone": zone_before }, "after": { "bed": b.code, "zone": z.name }, "override_reason": override_reason, "reason": f.reason.trim(), "sessions_left_out": left_out }),
     )
     .await?;
     Ok(row)
@@ -886,6 +887,7 @@ pub async fn swap<C: ConnectionTrait>(
             let mut am = a.clone().into_active_model();
             am.zone = Set(z.name.clone());
             am.update(conn).await?;
+            crate::care::on_zone_change(conn, a.id, &z.name, today).await?;
         }
     }
     audit::record(

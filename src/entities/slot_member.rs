@@ -12,6 +12,8 @@ pub struct Model {
     pub excused_from: Option<Date>,
     #[sea_orm(column_type = "Text")]
     pub excuse_note: String,
+    /// Left the audience (another zone, released) on this day.
+    pub left_on: Option<Date>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -192,6 +192,16 @@ impl Catalog {
         }
     }
 
+    /// A number with one decimal: 7,5 in Vietnamese, 7.5 in English.
+    pub fn decimal1(&self, value: f64) -> String {
+        let s = format!("{value:.1}");
+        if self.lang == Lang::Vi {
+            s.replace('.', ",")
+        } else {
+            s
+        }
+    }
+
     pub fn date(&self, d: NaiveDate) -> String {
         format_date(d)
     }

@@ -1035,6 +1035,9 @@ pub async fn admit<C: ConnectionTrait>(
             "capacity_override_reason": override_reason }),
     )
     .await?;
+    if !model.zone.is_empty() {
+        crate::care::on_zone_change(conn, model.id, &model.zone, today).await?;
+    }
     Ok(model)
 }
 

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod pages;
 pub mod recurrence;
 pub mod store;
+pub mod time_use;
 
 use crate::auth::{Access, Permission, Routes};
 use crate::state::AppState;
@@ -25,6 +26,12 @@ pub fn routes() -> Routes<AppState> {
         .get("/schedule/occurrences/{id}", view, pages::show_sheet)
         .post("/schedule/occurrences/{id}", attend, pages::record)
         .post("/schedule/occurrences/{id}/cancel", plan, pages::cancel)
+        .get("/schedule/time-use", view, time_use::show)
+        .post(
+            "/schedule/time-use/target",
+            Access::Perm(Permission::ManageCapacity),
+            time_use::set_target,
+        )
 }
 
 pub const NAV: &[NavItem] = &[NavItem {

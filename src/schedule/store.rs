@@ -103,7 +103,8 @@ pub async fn plan<C: ConnectionTrait>(
         Audience::Residents(ids) => ids.clone(),
         Audience::Zone(zone) => zone_members(conn, zone).await?,
     };
-    if members.is_empty() {
+    // A zone's slot may start empty: residents placed there later join it.
+    if members.is_empty() && matches!(s.audience, Audience::Residents(_)) {
         return Err(AppError::invalid("members", "schedule.error.no_members"));
     }
     let slot = insert_slot(conn, actor, s, until).await?;
@@ -112,9 +113,12 @@ pub async fn plan<C: ConnectionTrait>(
         admission_id: Set(*a),
         excused_from: Set(None),
         excuse_note: Set(String::new()),
+        left_on: Set(None),
         ..Default::default()
     });
-    slot_member::Entity::insert_many(rows).exec(conn).await?;
+    if !members.is_empty() {
+        slot_member::Entity::insert_many(rows).exec(conn).await?;
+    }
     book(conn, &slot, slot.first_day, until).await?;
     let mut errors = FieldErrors::new();
     if let Some(t) = taken(conn, slot.id, "room").await? {
@@ -259,7 +263,7 @@ async fn book<C: ConnectionTrait>(
                 WHEN m.excused_from IS NOT NULL AND o.day >= m.excused_from THEN '{EXCUSED}' \
                 ELSE '{BOOKED}' END \
          FROM slot_occurrence o \
-         JOIN slot_member m ON m.slot_id = o.slot_id \
+         JOIN slot_member m ON m.slot_id = o.slot_id AND m.left_on IS NULL \
          JOIN admission a ON a.id = m.admission_id AND a.status = '{active}' \
          WHERE o.slot_id = ? AND o.day >= ? AND o.day < ?",
         active = crate::intake::store::ACTIVE
@@ -408,6 +412,12 @@ pub async fn on_release<C: ConnectionTrait>(
         [admission_id.into(), Value::from(from)],
     ))
     .await?;
+    conn.execute_raw(statement(
+        backend,
+        "UPDATE slot_member SET left_on = ? WHERE admission_id = ? AND left_on IS NULL",
+        [on.into(), admission_id.into()],
+    ))
+    .await?;
     Ok(())
 }
 
@@ -439,7 +449,7 @@ pub async fn members<C: ConnectionTrait>(
          LEFT JOIN (SELECT b.admission_id AS admission_id, COUNT(*) AS n FROM slot_booking b \
            WHERE b.slot_id = ? AND b.state = '{CLASH}' AND b.start_at >= ? \
            GROUP BY b.admission_id) c ON c.admission_id = m.admission_id \
-         WHERE m.slot_id = ? ORDER BY r.name_search, m.admission_id"
+         WHERE m.slot_id = ? AND m.left_on IS NULL ORDER BY r.name_search, m.admission_id"
     );
     let backend = conn.get_database_backend();
     Ok(Member::find_by_statement(statement(
@@ -560,4 +570,172 @@ pub async fn cancel_from<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// Keeps an admission's zone-wide slots in step with its zone (design.md §2: presence
+/// and placement come from one record): from `today` it leaves the slots of any other
+/// zone and joins those of `zone`. Occurrences where it is already booked elsewhere are
+/// left out and returned, for the user who moved it to see.
+pub async fn follow_zone<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+    zone: &str,
+    today: NaiveDate,
+) -> AppResult<Vec<Clash>> {
+    let backend = conn.get_database_backend();
+    let from_at = recurrence::epoch_minutes(today, 0);
+    let others = "SELECT id FROM schedule_slot WHERE audience = 'zone' AND zone <> ?";
+    conn.execute_raw(statement(
+        backend,
+        &format!(
+            "UPDATE slot_booking SET state = '{LEFT}' WHERE admission_id = ? AND start_at >= ? \
+             AND state IN ('{BOOKED}', '{CLASH}', '{EXCUSED}') AND slot_id IN ({others})"
+        ),
+        [admission_id.into(), from_at.into(), zone.into()],
+    ))
+    .await?;
+    conn.execute_raw(statement(
+        backend,
+        &format!(
+            "UPDATE slot_member SET left_on = ? WHERE admission_id = ? AND left_on IS NULL \
+             AND slot_id IN ({others})"
+        ),
+        [today.into(), admission_id.into(), zone.into()],
+    ))
+    .await?;
+    if zone.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let joining = schedule_slot::Entity::find()
+        .filter(schedule_slot::COLUMN.audience.eq("zone"))
+        .filter(schedule_slot::COLUMN.zone.eq(zone))
+        .all(conn)
+        .await?;
+    let mut out = Vec::new();
+    for slot in joining {
+        if slot.cancelled_from.is_some_and(|c| c <= today)
+            || !join(conn, &slot, admission_id, today).await?
+        {
+            continue;
+        }
+        exclude_clashes(conn, slot.id, from_at).await?;
+        out.extend(member_clashes(conn, slot.id, admission_id, from_at).await?);
+    }
+    Ok(out)
+}
+
+/// Makes `admission_id` a current member of `slot` booked from `today`; false when it
+/// already was.
+async fn join<C: ConnectionTrait>(
+    conn: &C,
+    slot: &schedule_slot::Model,
+    admission_id: i32,
+    today: NaiveDate,
+) -> AppResult<bool> {
+    let existing = slot_member::Entity::find()
+        .filter(slot_member::COLUMN.slot_id.eq(slot.id))
+        .filter(slot_member::COLUMN.admission_id.eq(admission_id))
+        .one(conn)
+        .await?;
+    match existing {
+        Some(m) if m.left_on.is_none() => return Ok(false),
+        Some(m) => {
+            let mut am: slot_member::ActiveModel = m.into();
+            am.left_on = Set(None);
+            am.update(conn).await?;
+        }
+        None => {
+            slot_member::ActiveModel {
+                slot_id: Set(slot.id),
+                admission_id: Set(admission_id),
+                excused_from: Set(None),
+                excuse_note: Set(String::new()),
+                left_on: Set(None),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    let backend = conn.get_database_backend();
+    // Bookings this member held before (a return to the zone) are dropped first.
+    conn.execute_raw(statement(
+        backend,
+        "DELETE FROM slot_booking WHERE slot_id = ? AND admission_id = ? AND start_at >= ? \
+         AND occurrence_id NOT IN (SELECT occurrence_id FROM attendance WHERE admission_id = ?)",
+        [
+            slot.id.into(),
+            admission_id.into(),
+            recurrence::epoch_minutes(today, 0).into(),
+            admission_id.into(),
+        ],
+    ))
+    .await?;
+    let sql = format!(
+        "INSERT INTO slot_booking (occurrence_id, slot_id, admission_id, start_at, end_at, state) \
+         SELECT o.id, o.slot_id, ?, o.start_at, o.end_at, \
+           CASE WHEN o.cancelled <> '' THEN '{CANCELLED}' ELSE '{BOOKED}' END \
+         FROM slot_occurrence o WHERE o.slot_id = ? AND o.day >= ? \
+         AND NOT EXISTS (SELECT 1 FROM slot_booking x WHERE x.occurrence_id = o.id AND x.admission_id = ?)"
+    );
+    conn.execute_raw(statement(
+        backend,
+        &sql,
+        [
+            admission_id.into(),
+            slot.id.into(),
+            today.into(),
+            admission_id.into(),
+        ],
+    ))
+    .await?;
+    Ok(true)
+}
+
+/// The occurrences of `slot_id` from `from_at` that `admission_id` is left out of.
+async fn member_clashes<C: ConnectionTrait>(
+    conn: &C,
+    slot_id: i32,
+    admission_id: i32,
+    from_at: i64,
+) -> AppResult<Vec<Clash>> {
+    let sql = format!(
+        "SELECT n.admission_id AS admission_id, r.code AS code, r.full_name AS full_name, \
+           occ.day AS day, MIN(s.title) AS other \
+         FROM slot_booking n \
+         JOIN slot_booking o ON {OVERLAP} AND o.start_at > n.start_at - {MAX_MINUTES} \
+         JOIN slot_occurrence occ ON occ.id = n.occurrence_id \
+         JOIN schedule_slot s ON s.id = o.slot_id \
+         JOIN admission a ON a.id = n.admission_id JOIN resident r ON r.id = a.resident_id \
+         WHERE n.slot_id = ? AND n.admission_id = ? AND n.start_at >= ? AND n.state = '{CLASH}' \
+         GROUP BY n.admission_id, r.code, r.full_name, occ.day ORDER BY occ.day"
+    );
+    let backend = conn.get_database_backend();
+    Ok(Clash::find_by_statement(statement(
+        backend,
+        &sql,
+        [slot_id.into(), admission_id.into(), from_at.into()],
+    ))
+    .all(conn)
+    .await?)
+}
+
+/// How many of the resident's occurrences from `today` they are left out of by a clash.
+pub async fn left_out<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    use crate::entities::slot_booking;
+    use sea_orm::PaginatorTrait;
+    Ok(slot_booking::Entity::find()
+        .filter(slot_booking::COLUMN.admission_id.eq(admission_id))
+        .filter(
+            slot_booking::COLUMN
+                .start_at
+                .gte(recurrence::epoch_minutes(today, 0)),
+        )
+        .filter(slot_booking::COLUMN.state.eq(CLASH))
+        .count(conn)
+        .await?)
 }

@@ -408,8 +408,10 @@ async fn a_group_takes_attendance_on_one_sheet_and_every_change_is_kept() {
         .unwrap()
         .unwrap();
     let url = format!("/schedule/occurrences/{}", today.id);
-    let sheet = teacher.get(&url).await;
+    let (n, sheet) = app.queries_of(&mut teacher, &url).await;
     assert_eq!(sheet.status, StatusCode::OK);
+    // Session, occurrence, slot, every member's line, the reasons: one each.
+    assert_eq!(n, 5, "attendance sheet statements");
     sheet.assert_contains("Nguyễn Văn An");
     // The movement record fills Cường's reason; nobody types it twice.
     let cuong = people[2].0;
@@ -513,7 +515,8 @@ async fn calendars_show_a_resident_a_staff_member_and_a_week_in_few_statements()
     page.assert_contains("Nhóm đồng đẳng");
     assert!(!page.body.contains("Giáo dục pháp luật"));
     page.assert_contains("08:00–09:30");
-    assert!(n <= 8, "resident calendar: {n} statements");
+    // Session, the resident and their admission, the week, zones, staff.
+    assert_eq!(n, 6, "resident calendar statements");
     let page = doctor.get(&format!("/schedule?staff={me}")).await;
     page.assert_contains("Nhóm đồng đẳng");
     assert!(!page.body.contains("Giáo dục pháp luật"));
@@ -549,4 +552,229 @@ async fn calendars_show_a_resident_a_staff_member_and_a_week_in_few_statements()
         ))
         .await;
     assert!(!page.body.contains("Nhóm đồng đẳng"));
+}
+
+#[tokio::test]
+async fn zone_sessions_follow_residents_as_they_move_and_a_clashing_move_is_warned() {
+    let app = TestApp::centre_on(monday()).await;
+    let mut director = app.login_as(Role::Director).await;
+    let a_beds = crate::beds::setup_zone(&mut director, &app, "A", "compulsory", "male", "3").await;
+    let b_beds = crate::beds::setup_zone(&mut director, &app, "B", "compulsory", "male", "3").await;
+    let people = three(&app).await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    for (p, b) in people.iter().zip(&a_beds) {
+        let r = bed_of(&mut clerk, p.0, *b).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    // Zone A's morning exercise, every weekday; zone B's life skills on Mondays at 06:30.
+    let exercise = |zone: &str, start: u32, weekdays: u8, title: &str| NewSlot {
+        area: "treatment",
+        kind: "sport".into(),
+        title: title.into(),
+        audience: Audience::Zone(zone.into()),
+        room: String::new(),
+        staff: None,
+        rule: Rule {
+            first_day: monday(),
+            last_day: None,
+            weekdays,
+            start_minute: start,
+            duration_minutes: 45,
+        },
+        on_clash: OnClash::Exclude,
+        note: String::new(),
+    };
+    let (a_slot, _) = plan_slot(&app, &exercise("Khu A", 6 * 60, 31, "Thể dục khu A"))
+        .await
+        .unwrap();
+    let (b_slot, _) = plan_slot(&app, &exercise("Khu B", 6 * 60 + 30, 1, "Kỹ năng khu B"))
+        .await
+        .unwrap();
+    assert_eq!(bookings(&app, a_slot, "booked").await, 3 * 65 - 3 * 6);
+    // An individual session for An on Mondays at 07:00.
+    let mut own = exercise("", 7 * 60, 1, "Tư vấn riêng");
+    own.audience = Audience::Residents(vec![people[0].0]);
+    plan_slot(&app, &own).await.unwrap();
+
+    // Bình moves to zone B: he leaves A's sessions and joins B's, booked from today.
+    let r = bed_of(&mut clerk, people[1].0, b_beds[0]).await;
+    assert_eq!(
+        r.location(),
+        Some(
+            format!(
+                "/residents/{}?ok=bed_assigned",
+                resident_of(&app, people[1].0).await
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(bookings(&app, a_slot, "left").await, 65 - 6);
+    assert_eq!(bookings(&app, b_slot, "booked").await, 12);
+    // A new arrival admitted into zone B joins its sessions too.
+    let newcomer = admitted(
+        &mut clerk,
+        &app,
+        "Phạm Văn Dũng",
+        "01/01/1991",
+        "male",
+        "001091000704",
+        "compulsory_adult",
+        "24",
+    )
+    .await;
+    let r = bed_of(&mut clerk, newcomer, b_beds[1]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(bookings(&app, b_slot, "booked").await, 24);
+    // An moves to B, whose 06:30 session overlaps his own 07:00 one on Mondays: he is
+    // left out of those, and the desk is told.
+    let r = bed_of(&mut clerk, people[0].0, b_beds[2]).await;
+    assert_eq!(
+        r.location(),
+        Some(
+            format!(
+                "/residents/{}?ok=bed_assigned_clash",
+                resident_of(&app, people[0].0).await
+            )
+            .as_str()
+        )
+    );
+    let page = clerk.get(r.location().unwrap()).await;
+    page.assert_contains("trùng lịch ở một số buổi sinh hoạt");
+    assert_eq!(bookings(&app, b_slot, "clash").await, 12);
+    let slot_page = clerk.get(&format!("/schedule/slots/{b_slot}")).await;
+    slot_page.assert_contains("Nguyễn Văn An");
+    assert!(
+        !slot_page.body.contains("Lê Văn Cường"),
+        "Cường stayed in A"
+    );
+}
+
+async fn resident_of(app: &TestApp, admission_id: i32) -> i32 {
+    rehabops::entities::admission::Entity::find_by_id(admission_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .resident_id
+}
+
+/// Assigns a bed as the resident page's form sends it.
+async fn bed_of(c: &mut Client<'_>, adm: i32, bed: i32) -> crate::helpers::Resp {
+    let url = format!("/admissions/{adm}/bed");
+    let bed = bed.to_string();
+    c.post_form(
+        &url,
+        &[("bed_id", &bed), ("reason", ""), ("override_reason", "")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn time_use_counts_attended_hours_by_kind_against_the_target() {
+    let app = TestApp::centre_on(monday()).await;
+    let people = three(&app).await;
+    let (an, binh) = (people[0].0, people[1].0);
+    let first = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    // One-off sessions earlier this month: (area, kind, day, hour, members).
+    let sessions = [
+        ("treatment", "counselling_group", 0, 8, vec![an]),
+        ("treatment", "sport", 0, 10, vec![an, binh]),
+        ("vocational", "class", 1, 8, vec![an]),
+        ("treatment", "sport", 2, 10, vec![an]),
+    ];
+    let mut teacher = app.login_as(Role::Teacher).await;
+    for (i, (area, kind, day, hour, members)) in sessions.into_iter().enumerate() {
+        let slot = NewSlot {
+            area,
+            kind: kind.into(),
+            title: format!("Buổi {i}"),
+            audience: Audience::Residents(members.clone()),
+            room: String::new(),
+            staff: None,
+            rule: Rule {
+                first_day: first + chrono::Duration::days(day),
+                last_day: None,
+                weekdays: 0,
+                start_minute: hour * 60,
+                duration_minutes: 60,
+            },
+            on_clash: OnClash::Exclude,
+            note: String::new(),
+        };
+        let txn = rehabops::db::begin_write(app.db()).await.unwrap();
+        let (id, _) = store::plan(&txn, &actor(), &slot, first, false)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        let occ = slot_occurrence::Entity::find()
+            .filter(slot_occurrence::Column::SlotId.eq(id))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        // The last sport session An refused: it does not count.
+        let reason = if i == 3 { "refused" } else { "attended" };
+        let mut fields = Vec::new();
+        for m in &members {
+            fields.push((format!("reason_{m}"), reason.to_owned()));
+            fields.push((
+                format!("note_{m}"),
+                if i == 3 { "Mệt" } else { "" }.to_owned(),
+            ));
+        }
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = teacher
+            .post_form(&format!("/schedule/occurrences/{}", occ.id), &borrowed)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let mut director = app.login_as(Role::Director).await;
+    let (n, page) = app
+        .queries_of(&mut director, "/schedule/time-use?month=12/2026")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Session, count, page, target, zones: whatever the number of residents.
+    assert_eq!(n, 5, "time use statements");
+    // Bình: one hour of sport, 0%; An: 2 of 3 hours, 66,7%: both under 70%, worst first.
+    let body = &page.body;
+    let (b_at, a_at) = (
+        body.find("Trần Văn Bình").unwrap(),
+        body.find("Nguyễn Văn An").unwrap(),
+    );
+    assert!(b_at < a_at, "the lowest share first");
+    page.assert_contains("66,7% · dưới mục tiêu");
+    page.assert_contains("0,0% · dưới mục tiêu");
+    // The director lowers the target to 60%: An meets it.
+    let r = director
+        .post_form("/schedule/time-use/target", &[("target", "abc")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Nhập số nguyên từ 1 đến 100.");
+    let r = director
+        .post_form("/schedule/time-use/target", &[("target", "60")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = director.get("/schedule/time-use?month=12/2026").await;
+    assert!(!page.body.contains("66,7% · dưới mục tiêu"));
+    page.assert_contains("66,7%");
+    // Last month had nothing; a month that does not parse is a 400.
+    director
+        .get("/schedule/time-use?month=11/2026")
+        .await
+        .assert_contains("Không có buổi nào");
+    assert_eq!(
+        director
+            .get("/schedule/time-use?month=13/2026")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // Only the director sets the target.
+    let r = teacher
+        .post_form("/schedule/time-use/target", &[("target", "50")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
