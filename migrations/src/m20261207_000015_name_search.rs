@@ -37,6 +37,11 @@ const SQLITE_DOWN: &[&str] = &[
 /// its own schema finds it too.
 async fn pg_up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = m.get_connection();
+    // Instances migrating at once (one database, a schema each) race on the extension
+    // catalogue's unique index even with IF NOT EXISTS; a lock held until this
+    // migration's transaction ends makes the later ones find it installed.
+    db.execute_unprepared("SELECT pg_advisory_xact_lock(7461620011)")
+        .await?;
     db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
         .await?;
     let row = db

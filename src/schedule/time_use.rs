@@ -105,10 +105,10 @@ pub async fn month<C: ConnectionTrait>(
     let minutes = "(o.end_at - o.start_at)";
     let base = format!(
         "SELECT a.id AS admission_id, r.code AS code, r.full_name AS full_name, a.zone AS zone, \
-           SUM(CASE WHEN s.kind IN ({COUNSELLING}) THEN {minutes} ELSE 0 END) AS counselling, \
-           SUM(CASE WHEN s.kind IN ({EDUCATION}) THEN {minutes} ELSE 0 END) AS education, \
-           SUM(CASE WHEN s.area = 'vocational' THEN {minutes} ELSE 0 END) AS vocational, \
-           SUM({minutes}) AS total \
+           CAST(SUM(CASE WHEN s.kind IN ({COUNSELLING}) THEN {minutes} ELSE 0 END) AS BIGINT) AS counselling, \
+           CAST(SUM(CASE WHEN s.kind IN ({EDUCATION}) THEN {minutes} ELSE 0 END) AS BIGINT) AS education, \
+           CAST(SUM(CASE WHEN s.area = 'vocational' THEN {minutes} ELSE 0 END) AS BIGINT) AS vocational, \
+           CAST(SUM({minutes}) AS BIGINT) AS total \
          FROM slot_occurrence o \
          JOIN attendance t ON t.occurrence_id = o.id \
            AND NOT EXISTS (SELECT 1 FROM attendance x WHERE x.replaces_id = t.id) \
