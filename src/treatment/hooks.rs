@@ -60,7 +60,8 @@ pub async fn on_release<C: ConnectionTrait>(
 }
 
 /// Treatment's section of the occupancy summary: residents under management by stage,
-/// in an open detox episode, and under a medical restriction on `on` (counts only).
+/// in an open detox episode, under a medical restriction, and overdue for their
+/// six-monthly health check on `on` (counts only).
 pub async fn summary<C: ConnectionTrait>(
     conn: &C,
     on: NaiveDate,
@@ -72,6 +73,7 @@ pub async fn summary<C: ConnectionTrait>(
     }
     let active = crate::intake::store::ACTIVE;
     let day = on.format("%Y-%m-%d");
+    let cutoff = super::stages::health_check_cutoff(on).format("%Y-%m-%d");
     // Literal values only (a status code and a date), so one statement serves both
     // back ends.
     let sql = format!(
@@ -83,7 +85,14 @@ pub async fn summary<C: ConnectionTrait>(
          UNION ALL SELECT 'restricted' AS key, COUNT(DISTINCT r.admission_id) AS n \
            FROM medical_restriction r JOIN admission a ON a.id = r.admission_id \
            WHERE a.status = '{active}' AND r.starts_on <= '{day}' \
-             AND (r.ends_on IS NULL OR r.ends_on >= '{day}')"
+             AND (r.ends_on IS NULL OR r.ends_on >= '{day}') \
+         UNION ALL SELECT 'health_check_overdue' AS key, COUNT(*) AS n FROM admission a \
+           WHERE a.status = '{active}' AND a.admitted_on < '{cutoff}' AND NOT EXISTS ( \
+             SELECT 1 FROM attendance t JOIN slot_occurrence o ON o.id = t.occurrence_id \
+             JOIN schedule_slot s ON s.id = o.slot_id \
+             JOIN attendance_reason ar ON ar.code = t.reason AND ar.counts_attended = TRUE \
+             WHERE t.admission_id = a.id AND s.kind = 'health_check' AND o.day >= '{cutoff}' \
+               AND NOT EXISTS (SELECT 1 FROM attendance x WHERE x.replaces_id = t.id))"
     );
     let stmt = sea_orm::Statement::from_string(conn.get_database_backend(), sql);
     let mut out: std::collections::BTreeMap<String, i64> =

@@ -60,6 +60,10 @@ impl WardPage {
             _ => false,
         }
     }
+    /// The periodic health check is overdue (six months, Decree 116/2021 Art 65).
+    pub fn health_check_overdue(&self, r: &WardRow) -> bool {
+        stages::health_check_due(r.admitted_on, r.last_health_check) < self.today
+    }
     pub fn since(&self, r: &WardRow) -> NaiveDate {
         r.stage_since.unwrap_or(r.admitted_on)
     }

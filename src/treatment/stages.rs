@@ -62,9 +62,43 @@ pub fn overrun(since: NaiveDate, today: NaiveDate, planned_days: Option<i32>) ->
     (spent > planned).then_some(spent - planned)
 }
 
+/// Months between periodic health checks (Decree 116/2021 Art 65: every 6 months).
+pub const HEALTH_CHECK_MONTHS: u32 = 6;
+
+/// The day the next health check is due: six months after the last one, or after the
+/// admission when there has been none (the reception examination counts as the first).
+pub fn health_check_due(admitted_on: NaiveDate, last: Option<NaiveDate>) -> NaiveDate {
+    let from = last.map_or(admitted_on, |l| l.max(admitted_on));
+    from.checked_add_months(chrono::Months::new(HEALTH_CHECK_MONTHS))
+        .unwrap_or(from)
+}
+
+/// The last day a check may have been held for the resident not to be overdue on `on`.
+pub fn health_check_cutoff(on: NaiveDate) -> NaiveDate {
+    on.checked_sub_months(chrono::Months::new(HEALTH_CHECK_MONTHS))
+        .unwrap_or(on)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_checks_fall_due_six_months_after_the_last_or_the_admission() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(health_check_due(d(2026, 1, 15), None), d(2026, 7, 15));
+        assert_eq!(
+            health_check_due(d(2026, 1, 15), Some(d(2026, 6, 30))),
+            d(2026, 12, 30)
+        );
+        // Month ends: 31 August + 6 months is the last day of February.
+        assert_eq!(health_check_due(d(2026, 8, 31), None), d(2027, 2, 28));
+        let on = d(2026, 12, 8);
+        let cutoff = health_check_cutoff(on);
+        assert_eq!(cutoff, d(2026, 6, 8));
+        // Due on the cutoff's own anniversary: not yet overdue.
+        assert_eq!(health_check_due(cutoff, None), on);
+    }
 
     #[test]
     fn compulsory_needs_all_five_voluntary_the_first_three() {

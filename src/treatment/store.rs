@@ -522,7 +522,18 @@ pub struct WardRow {
     pub detox_since: Option<NaiveDate>,
     pub detox_hours: Option<i32>,
     pub detox_last: Option<chrono::DateTime<Utc>>,
+    /// The last periodic health check attended (from the timetable).
+    pub last_health_check: Option<NaiveDate>,
 }
+
+/// The day of the last attended health check of `admission.id` (a correlated subquery
+/// over one resident's attendance, by index).
+const LAST_HEALTH_CHECK: &str = "(SELECT MAX(o.day) FROM attendance t \
+    JOIN slot_occurrence o ON o.id = t.occurrence_id \
+    JOIN schedule_slot s ON s.id = o.slot_id \
+    JOIN attendance_reason ar ON ar.code = t.reason AND ar.counts_attended = TRUE \
+    WHERE t.admission_id = admission.id AND s.kind = 'health_check' \
+      AND NOT EXISTS (SELECT 1 FROM attendance x WHERE x.replaces_id = t.id))";
 
 fn ward_base(q: &WardQuery) -> SelectStatement {
     let mut s = Query::select();
@@ -606,6 +617,7 @@ pub async fn ward<C: ConnectionTrait>(conn: &C, q: &WardQuery) -> AppResult<(Vec
         Expr::col((detox_episode::Entity, detox_episode::Column::LastAssessedAt)),
         "detox_last",
     )
+    .expr_as(Expr::cust(LAST_HEALTH_CHECK), "last_health_check")
     .order_by((resident::Entity, resident::Column::NameSearch), Order::Asc)
     .order_by((admission::Entity, admission::Column::Id), Order::Asc)
     .limit(PAGE_SIZE)

@@ -778,3 +778,69 @@ async fn time_use_counts_attended_hours_by_kind_against_the_target() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_health_check_attended_clears_the_six_monthly_flag_on_the_ward_list_and_summary() {
+    let app = TestApp::centre_on(monday()).await;
+    let people = three(&app).await;
+    let summary = || async {
+        rehabops::treatment::hooks::summary(app.db(), monday())
+            .await
+            .unwrap()["health_check_overdue"]
+    };
+    // Admitted on 2 March 2025 with no check since: all three are overdue.
+    assert_eq!(summary().await, 3);
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let ward = doctor.get("/treatment").await;
+    assert_eq!(
+        ward.body.matches("Quá hạn khám sức khỏe định kỳ").count(),
+        3
+    );
+    let r = plan(
+        &mut doctor,
+        &[
+            ("kind", "health_check"),
+            ("title", "Khám sức khỏe định kỳ"),
+            ("residents", &people[0].1),
+            ("start_time", "07:00"),
+            ("duration", "20"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let occ = slot_occurrence::Entity::find()
+        .filter(slot_occurrence::Column::SlotId.eq(slot_id(&r)))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let id = people[0].0;
+    let r = doctor
+        .post_form(
+            &format!("/schedule/occurrences/{}", occ.id),
+            &[
+                (&format!("reason_{id}"), "attended"),
+                (&format!("note_{id}"), ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(summary().await, 2);
+    let ward = doctor.get("/treatment").await;
+    assert_eq!(
+        ward.body.matches("Quá hạn khám sức khỏe định kỳ").count(),
+        2
+    );
+    // Corrected to "sick" (not held): overdue again; only the current record counts.
+    let r = doctor
+        .post_form(
+            &format!("/schedule/occurrences/{}", occ.id),
+            &[
+                (&format!("reason_{id}"), "sick"),
+                (&format!("note_{id}"), ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(summary().await, 3);
+}
