@@ -5,6 +5,7 @@
 
 pub mod attendance;
 pub mod calendar;
+pub mod holidays;
 pub mod pages;
 pub mod recurrence;
 pub mod store;
@@ -27,6 +28,17 @@ pub fn routes() -> Routes<AppState> {
         .post("/schedule/occurrences/{id}", attend, pages::record)
         .post("/schedule/occurrences/{id}/cancel", plan, pages::cancel)
         .get("/schedule/time-use", view, time_use::show)
+        .get("/schedule/holidays", view, holidays::show)
+        .post(
+            "/schedule/holidays",
+            Access::Perm(Permission::ManageCapacity),
+            holidays::create,
+        )
+        .post(
+            "/schedule/holidays/remove",
+            Access::Perm(Permission::ManageCapacity),
+            holidays::delete,
+        )
         .post(
             "/schedule/time-use/target",
             Access::Perm(Permission::ManageCapacity),

@@ -349,7 +349,7 @@ pub async fn clashes<C: ConnectionTrait>(conn: &C, slot_id: i32) -> AppResult<Ve
 
 /// Leaves out of `slot_id`'s occurrences from `from_at` on every member booked
 /// elsewhere at the time.
-async fn exclude_clashes<C: ConnectionTrait>(
+pub(crate) async fn exclude_clashes<C: ConnectionTrait>(
     conn: &C,
     slot_id: i32,
     from_at: i64,

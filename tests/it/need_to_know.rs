@@ -67,7 +67,9 @@ fn expected(role: Role) -> (bool, bool, bool) {
         Role::IntakeClerk | Role::Director => (true, true, false),
         Role::Doctor | Role::Nurse => (true, false, true),
         Role::Dispenser => (false, false, true),
-        Role::VocationalTrainer | Role::LabourSupervisor => (false, false, false),
+        Role::VocationalTrainer | Role::LabourSupervisor | Role::Counsellor | Role::Teacher => {
+            (false, false, false)
+        }
         other => panic!("{other:?} does not see residents"),
     }
 }
@@ -103,6 +105,8 @@ async fn each_role_receives_the_parts_of_the_record_its_work_needs() {
         Role::Dispenser,
         Role::VocationalTrainer,
         Role::LabourSupervisor,
+        Role::Counsellor,
+        Role::Teacher,
     ] {
         let mut c = app.login_as(role).await;
         check(

@@ -844,3 +844,120 @@ async fn a_health_check_attended_clears_the_six_monthly_flag_on_the_ward_list_an
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(summary().await, 3);
 }
+
+#[tokio::test]
+async fn a_holiday_cancels_the_days_sessions_and_taking_it_back_restores_each_member() {
+    let app = TestApp::centre_on(monday()).await;
+    let people = three(&app).await;
+    let mut nurse = app.login_as(Role::Nurse).await;
+    let pair = format!("{},{}", people[0].1, people[1].1);
+    let r = plan(
+        &mut nurse,
+        &[
+            ("kind", "education"),
+            ("title", "Giáo dục sức khỏe"),
+            ("residents", &pair),
+            ("wed", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let slot = slot_id(&r);
+    // Bình is excused from 16 December on (the form as the slot page builds it).
+    let url = format!("/schedule/slots/{slot}/excuse");
+    let r = nurse
+        .post_form(
+            &url,
+            &[
+                ("member", &people[1].0.to_string()),
+                ("excused_from", "16/12/2026"),
+                ("excuse_note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is needed"
+    );
+    let r = nurse
+        .post_form(
+            &url,
+            &[
+                ("member", &people[1].0.to_string()),
+                ("excused_from", "16/12/2026"),
+                ("excuse_note", "Học lớp bổ túc buổi sáng"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
+    let states = || async {
+        let occ = slot_occurrence::Entity::find()
+            .filter(slot_occurrence::Column::SlotId.eq(slot))
+            .filter(slot_occurrence::Column::Day.eq(day))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let mut s: Vec<String> = slot_booking::Entity::find()
+            .filter(slot_booking::Column::OccurrenceId.eq(occ.id))
+            .all(app.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| b.state)
+            .collect();
+        s.sort();
+        (occ.cancelled, s)
+    };
+    assert_eq!(
+        states().await,
+        ("".into(), vec!["booked".into(), "excused".into()])
+    );
+    let mut director = app.login_as(Role::Director).await;
+    let r = director
+        .post_form(
+            "/schedule/holidays",
+            &[("day", "01/12/2026"), ("name", "Nghỉ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Không thể chọn ngày đã qua.");
+    let r = director
+        .post_form(
+            "/schedule/holidays",
+            &[("day", "16/12/2026"), ("name", "Nghỉ bù")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        states().await,
+        (
+            "holiday".into(),
+            vec!["cancelled".into(), "cancelled".into()]
+        )
+    );
+    let r = director
+        .post_form(
+            "/schedule/holidays",
+            &[("day", "16/12/2026"), ("name", "Lần hai")],
+        )
+        .await;
+    r.assert_contains("Ngày này đã là ngày nghỉ.");
+    // The nurse may not change the calendar; the director takes the day back.
+    let r = nurse
+        .post_form("/schedule/holidays/remove", &[("day", "16/12/2026")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let page = director.get("/schedule/holidays").await;
+    page.assert_contains("Nghỉ bù");
+    let r = director
+        .post_form("/schedule/holidays/remove", &[("day", "16/12/2026")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        states().await,
+        ("".into(), vec!["booked".into(), "excused".into()])
+    );
+}
