@@ -313,6 +313,11 @@ pub async fn seed_centre<C: ConnectionTrait>(
     progress("beds", 1, 1);
     occupancy_history(conn, &stays, today, size.beds).await?;
     progress("occupancy history", 1, 1);
+    // Five years of the weekly programme with its attendance (design.md §2's timetable
+    // at the size the calendar and attendance pages must serve).
+    let five_years = today - chrono::Duration::days(5 * 365);
+    crate::treatment::demo::seed_programme_since(conn, today, five_years).await?;
+    progress("programme", 1, 1);
     Ok(total)
 }
 

@@ -33,11 +33,29 @@ pub struct Line {
 pub struct Sheet {
     pub occurrence: slot_occurrence::Model,
     pub slot: schedule_slot::Model,
+    /// The members on this page of the sheet (or those a submission names).
     pub lines: Vec<Line>,
+    /// Members in all, and how many have a record.
+    pub total: i64,
+    pub recorded: i64,
 }
 
-/// The occurrence, its slot and its members with their current attendance.
-pub async fn sheet<C: ConnectionTrait>(conn: &C, occurrence_id: i32) -> AppResult<Sheet> {
+/// Members on one page of a sheet: a group fits; a zone-wide assembly is paged.
+pub const SHEET_PAGE: u64 = 100;
+
+/// Which members of the occurrence to read.
+pub enum Members<'a> {
+    Page(u64),
+    Of(&'a [i32]),
+}
+
+/// The occurrence, its slot and its members (a page of them, or those named) with their
+/// current attendance, and the sheet's totals.
+pub async fn sheet<C: ConnectionTrait>(
+    conn: &C,
+    occurrence_id: i32,
+    which: Members<'_>,
+) -> AppResult<Sheet> {
     let occurrence = slot_occurrence::Entity::find_by_id(occurrence_id)
         .one(conn)
         .await?
@@ -46,22 +64,61 @@ pub async fn sheet<C: ConnectionTrait>(conn: &C, occurrence_id: i32) -> AppResul
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sql = "SELECT b.admission_id AS admission_id, r.code AS code, r.full_name AS full_name, \
+    let current = "LEFT JOIN attendance t ON t.occurrence_id = b.occurrence_id \
+        AND t.admission_id = b.admission_id \
+        AND NOT EXISTS (SELECT 1 FROM attendance x WHERE x.replaces_id = t.id)";
+    let mut values: Vec<sea_orm::Value> = vec![occurrence_id.into()];
+    let tail = match which {
+        Members::Page(page) => format!(
+            "ORDER BY r.name_search, b.admission_id LIMIT {SHEET_PAGE} OFFSET {}",
+            page.saturating_sub(1).saturating_mul(SHEET_PAGE)
+        ),
+        Members::Of(ids) => {
+            values.extend(ids.iter().take(1_000).map(|i| sea_orm::Value::from(*i)));
+            let marks = vec!["?"; ids.len().clamp(1, 1_000)].join(", ");
+            if ids.is_empty() {
+                values.push(0.into());
+            }
+            format!("AND b.admission_id IN ({marks}) ORDER BY r.name_search")
+        }
+    };
+    let sql = format!(
+        "SELECT b.admission_id AS admission_id, r.code AS code, r.full_name AS full_name, \
            a.zone AS zone, a.presence AS presence, b.state AS state, t.id AS attendance_id, \
            t.reason AS reason, t.note AS note \
          FROM slot_booking b \
          JOIN admission a ON a.id = b.admission_id JOIN resident r ON r.id = a.resident_id \
-         LEFT JOIN attendance t ON t.id = (SELECT MAX(x.id) FROM attendance x \
-           WHERE x.occurrence_id = b.occurrence_id AND x.admission_id = b.admission_id) \
-         WHERE b.occurrence_id = ? ORDER BY r.name_search, b.admission_id";
+         {current} WHERE b.occurrence_id = ? {tail}"
+    );
     let backend = conn.get_database_backend();
-    let lines = Line::find_by_statement(statement(backend, sql, [occurrence_id.into()]))
+    let lines = Line::find_by_statement(statement(backend, &sql, values))
         .all(conn)
         .await?;
+    #[derive(FromQueryResult)]
+    struct Totals {
+        total: i64,
+        recorded: i64,
+    }
+    let totals = Totals::find_by_statement(statement(
+        backend,
+        &format!(
+            "SELECT COUNT(*) AS total, COUNT(t.id) AS recorded FROM slot_booking b {current} \
+             WHERE b.occurrence_id = ?"
+        ),
+        [occurrence_id.into()],
+    ))
+    .one(conn)
+    .await?
+    .unwrap_or(Totals {
+        total: 0,
+        recorded: 0,
+    });
     Ok(Sheet {
         occurrence,
         slot,
         lines,
+        total: totals.total,
+        recorded: totals.recorded,
     })
 }
 

@@ -12,7 +12,7 @@ use chrono::{Duration, NaiveDate};
 use sea_orm::EntityTrait;
 use serde::Deserialize;
 
-use super::attendance::{self, Mark, Sheet, SheetErrors};
+use super::attendance::{self, Mark, Members, SHEET_PAGE, Sheet, SheetErrors};
 use super::calendar::{self, Entry, Filter, WEEK_LIMIT};
 use super::recurrence::{self, local_time, week_start};
 use super::store;
@@ -336,9 +336,17 @@ pub struct SheetPage {
     pub cancel_errors: FieldErrors,
     pub writable: bool,
     pub today: NaiveDate,
+    pub page: u64,
+    pub pages: u64,
 }
 
 impl SheetPage {
+    pub fn page_link(&self, page: u64) -> String {
+        format!(
+            "/schedule/occurrences/{}?page={page}",
+            self.sheet.occurrence.id
+        )
+    }
     pub fn mark(&self, line: &attendance::Line) -> Mark {
         self.marks
             .get(&line.admission_id)
@@ -368,24 +376,25 @@ impl SheetPage {
             clock(&self.sheet.occurrence.end_at)
         )
     }
-    pub fn recorded(&self) -> usize {
-        self.sheet
-            .lines
-            .iter()
-            .filter(|l| l.reason.is_some())
-            .count()
-    }
 }
 
 async fn render_sheet(
     st: &AppState,
     ctx: PageCtx,
-    id: i32,
+    (id, page): (i32, u64),
     marks: HashMap<i32, Mark>,
     errors: SheetErrors,
     cancel: (String, FieldErrors),
 ) -> AppResult<SheetPage> {
-    let sheet = attendance::sheet(&st.db, id).await?;
+    // After an error the members typed for are shown again, whatever their page.
+    let named: Vec<i32> = marks.keys().copied().collect();
+    let which = if named.is_empty() {
+        Members::Page(page)
+    } else {
+        Members::Of(&named)
+    };
+    let sheet = attendance::sheet(&st.db, id, which).await?;
+    let pages = u64::try_from(sheet_pages(&sheet)).unwrap_or(1);
     let writable =
         ctx.can(crate::auth::Permission::RecordAttendance) && sheet.occurrence.cancelled.is_empty();
     Ok(SheetPage {
@@ -397,19 +406,33 @@ async fn render_sheet(
         cancel_note: cancel.0,
         cancel_errors: cancel.1,
         writable,
+        pages,
+        page,
         ctx,
     })
+}
+
+fn sheet_pages(sheet: &Sheet) -> i64 {
+    let per = i64::try_from(SHEET_PAGE).unwrap_or(100);
+    ((sheet.total + per - 1) / per).max(1)
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SheetQuery {
+    pub page: Option<u64>,
 }
 
 pub async fn show_sheet(
     State(st): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<i32>,
+    Query(q): Query<SheetQuery>,
 ) -> AppResult<SheetPage> {
     render_sheet(
         &st,
         ctx,
-        id,
+        (id, q.page.unwrap_or(1).max(1)),
         HashMap::new(),
         SheetErrors::default(),
         Default::default(),
@@ -446,16 +469,25 @@ pub async fn record(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let marks = marks_of(&fields);
-    let sheet = attendance::sheet(&st.db, id).await?;
+    let page = fields
+        .iter()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let named: Vec<i32> = marks.keys().copied().collect();
+    let sheet = attendance::sheet(&st.db, id, Members::Of(&named)).await?;
     let txn = db::begin_write(&st.db).await?;
     match attendance::record(&txn, &ctx.actor(), &sheet, &marks, st.today()).await? {
         Ok(_) => {
             txn.commit().await?;
-            Ok(Redirect::to(&format!("/schedule/occurrences/{id}?ok=saved")).into_response())
+            let to = format!("/schedule/occurrences/{id}?ok=saved&page={page}");
+            Ok(Redirect::to(&to).into_response())
         }
         Err(errors) => {
             drop(txn);
-            let page = render_sheet(&st, ctx, id, marks, errors, Default::default()).await?;
+            let page =
+                render_sheet(&st, ctx, (id, page), marks, errors, Default::default()).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -486,8 +518,15 @@ pub async fn cancel(
         Err(AppError::Invalid(e)) => {
             drop(txn);
             let errors = SheetErrors::default();
-            let page =
-                render_sheet(&st, ctx, id, HashMap::new(), errors, (f.cancel_note, e)).await?;
+            let page = render_sheet(
+                &st,
+                ctx,
+                (id, 1),
+                HashMap::new(),
+                errors,
+                (f.cancel_note, e),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),

@@ -218,7 +218,7 @@ async fn zone_members<C: ConnectionTrait>(conn: &C, zone: &str) -> AppResult<Vec
 }
 
 /// Stores the occurrences of `slot` on days in `[from, until)` (those on a holiday
-/// cancelled) and books each for every member still admitted.
+/// cancelled) and books each for every member still admitted, from their admission.
 async fn book<C: ConnectionTrait>(
     conn: &C,
     slot: &schedule_slot::Model,
@@ -265,6 +265,7 @@ async fn book<C: ConnectionTrait>(
          FROM slot_occurrence o \
          JOIN slot_member m ON m.slot_id = o.slot_id AND m.left_on IS NULL \
          JOIN admission a ON a.id = m.admission_id AND a.status = '{active}' \
+           AND o.day >= a.admitted_on \
          WHERE o.slot_id = ? AND o.day >= ? AND o.day < ?",
         active = crate::intake::store::ACTIVE
     );

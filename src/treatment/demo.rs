@@ -79,6 +79,16 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult<u
 /// timetable (so the clash check runs as for a user), with attendance taken for the
 /// sessions already held. Only when no slot exists yet.
 pub async fn seed_programme<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult<usize> {
+    seed_programme_since(conn, today, today - Duration::days(28)).await
+}
+
+/// The same programme, held since `first_day` (the benchmark profile: five years),
+/// each resident booked from their admission.
+pub async fn seed_programme_since<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+    first_day: NaiveDate,
+) -> AppResult<usize> {
     use crate::schedule::recurrence::Rule;
     use crate::schedule::store::{self, Audience, NewSlot, OnClash};
     if crate::entities::schedule_slot::Entity::find()
@@ -90,7 +100,6 @@ pub async fn seed_programme<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> A
     }
     let staff = demo_staff(conn).await?;
     let actor = crate::audit::Actor::system("demo");
-    let first_day = today - Duration::days(28);
     let mut n = 0;
     for (i, zone) in crate::beds::store::zone_names(conn)
         .await?

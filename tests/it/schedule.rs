@@ -410,8 +410,8 @@ async fn a_group_takes_attendance_on_one_sheet_and_every_change_is_kept() {
     let url = format!("/schedule/occurrences/{}", today.id);
     let (n, sheet) = app.queries_of(&mut teacher, &url).await;
     assert_eq!(sheet.status, StatusCode::OK);
-    // Session, occurrence, slot, every member's line, the reasons: one each.
-    assert_eq!(n, 5, "attendance sheet statements");
+    // Session, occurrence, slot, a page of members, the sheet's totals, the reasons.
+    assert_eq!(n, 6, "attendance sheet statements");
     sheet.assert_contains("Nguyễn Văn An");
     // The movement record fills Cường's reason; nobody types it twice.
     let cuong = people[2].0;
@@ -960,4 +960,76 @@ async fn a_holiday_cancels_the_days_sessions_and_taking_it_back_restores_each_me
         states().await,
         ("".into(), vec!["booked".into(), "excused".into()])
     );
+}
+
+#[tokio::test]
+async fn a_zone_wide_sheet_is_paged_and_each_page_saves_its_own_members() {
+    let app = TestApp::centre_on(monday()).await;
+    rehabops::intake::demo::seed(app.db(), "CS01", 400, monday())
+        .await
+        .unwrap();
+    let zone = "Khu bắt buộc nam";
+    let assembly = NewSlot {
+        area: "treatment",
+        kind: "education".into(),
+        title: "Sinh hoạt toàn khu".into(),
+        audience: Audience::Zone(zone.into()),
+        room: "Hội trường".into(),
+        staff: None,
+        rule: Rule {
+            first_day: monday(),
+            last_day: None,
+            weekdays: 0,
+            start_minute: 14 * 60,
+            duration_minutes: 60,
+        },
+        on_clash: OnClash::Exclude,
+        note: String::new(),
+    };
+    let (slot, _) = plan_slot(&app, &assembly).await.unwrap();
+    let members = bookings(&app, slot, "booked").await;
+    assert!(members > 100, "a zone larger than one page: {members}");
+    let occ = slot_occurrence::Entity::find()
+        .filter(slot_occurrence::Column::SlotId.eq(slot))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut counsellor = app.login_as(Role::Counsellor).await;
+    let url = format!("/schedule/occurrences/{}", occ.id);
+    let first = counsellor.get(&url).await;
+    assert_eq!(first.body.matches("name=\"reason_").count(), 100);
+    first.assert_contains(&format!("Đã điểm danh 0/{members} học viên."));
+    // The pager's link, as the page writes it, then that page's form as sent.
+    let next = first.body.split(r#"rel="next""#).next().unwrap();
+    let href = next
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let second = counsellor.get(&href.replace("&#38;", "&")).await;
+    let on_second = second.body.matches("name=\"reason_").count() as u64;
+    assert_eq!(on_second, (members - 100).min(100));
+    let ids: Vec<String> = second
+        .body
+        .split("name=\"reason_")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    let mut fields: Vec<(String, String)> = vec![("page".into(), "2".into())];
+    for id in &ids {
+        fields.push((format!("reason_{id}"), "attended".into()));
+        fields.push((format!("note_{id}"), String::new()));
+    }
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = counsellor.post_form(&url, &borrowed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().unwrap().ends_with("page=2"));
+    let again = counsellor.get(&url).await;
+    again.assert_contains(&format!("Đã điểm danh {on_second}/{members} học viên."));
 }
