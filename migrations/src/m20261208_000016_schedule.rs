@@ -150,6 +150,23 @@ fn reason() -> TableCreateStatement {
         .to_owned()
 }
 
+/// Attended programme minutes per resident and month by category, kept as attendance
+/// is recorded (the time-use report reads a month without scanning its attendance).
+fn time_use() -> TableCreateStatement {
+    Table::create()
+        .table("time_use_month")
+        .if_not_exists()
+        .col(integer("admission_id"))
+        // The first day of the month.
+        .col(date("month"))
+        .col(big_integer("counselling").default(0))
+        .col(big_integer("education").default(0))
+        .col(big_integer("vocational").default(0))
+        .col(big_integer("total").default(0))
+        .primary_key(Index::create().col("admission_id").col("month"))
+        .to_owned()
+}
+
 /// The programme's settings the director keeps (e.g. the time-use target).
 fn setting() -> TableCreateStatement {
     Table::create()
@@ -202,10 +219,16 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         "slot_booking",
         &["occurrence_id", "admission_id"],
     ),
+    // Counts of one state (booked per occurrence, left out per slot) read the index only.
+    (
+        "ix_slot_booking_occurrence_state",
+        "slot_booking",
+        &["occurrence_id", "state"],
+    ),
     (
         "ix_slot_booking_slot",
         "slot_booking",
-        &["slot_id", "start_at"],
+        &["slot_id", "state", "start_at"],
     ),
     (
         "ix_attendance_occurrence",
@@ -213,6 +236,11 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         &["occurrence_id", "admission_id"],
     ),
     ("ix_attendance_admission", "attendance", &["admission_id"]),
+    (
+        "ix_time_use_month",
+        "time_use_month",
+        &["month", "admission_id"],
+    ),
     ("ix_attendance_replaces", "attendance", &["replaces_id"]),
 ];
 
@@ -262,6 +290,7 @@ impl MigrationTrait for Migration {
             reason(),
             holiday(),
             setting(),
+            time_use(),
         ] {
             m.create_table(t).await?;
         }
@@ -295,6 +324,7 @@ impl MigrationTrait for Migration {
             "attendance_reason",
             "holiday",
             "programme_setting",
+            "time_use_month",
         ] {
             m.drop_table(Table::drop().table(t).if_exists().to_owned())
                 .await?;

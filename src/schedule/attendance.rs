@@ -208,7 +208,20 @@ pub async fn record<C: ConnectionTrait>(
     if errors.sheet.is_some() || !errors.lines.is_empty() {
         return Ok(Err(errors));
     }
+    let counts = |code: Option<&str>| {
+        code.and_then(|c| reasons.get(c))
+            .is_some_and(|r| r.counts_attended)
+    };
+    let minutes = sheet.occurrence.end_at - sheet.occurrence.start_at;
+    let kind = (sheet.slot.area.as_str(), sheet.slot.kind.as_str());
     for (line, reason, note) in &writes {
+        // The month's time use follows the record that counts now.
+        let delta = i64::from(counts(Some(reason))) - i64::from(counts(line.reason.as_deref()));
+        if delta != 0 {
+            let day = sheet.occurrence.day;
+            super::time_use::add_minutes(conn, line.admission_id, day, kind, delta * minutes)
+                .await?;
+        }
         attendance::ActiveModel {
             occurrence_id: Set(sheet.occurrence.id),
             admission_id: Set(line.admission_id),

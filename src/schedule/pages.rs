@@ -164,7 +164,13 @@ pub struct CancelForm {
 pub struct SlotPage {
     pub ctx: PageCtx,
     pub slot: schedule_slot::Model,
+    /// A page of the current members.
     pub members: Vec<store::Member>,
+    pub member_count: i64,
+    /// Upcoming member-occurrences left out by a clash.
+    pub excluded: i64,
+    pub page: u64,
+    pub pages: u64,
     pub upcoming: Vec<slot_occurrence::Model>,
     pub can_plan: bool,
     pub excuse: ExcuseForm,
@@ -195,8 +201,8 @@ impl SlotPage {
             clock(&(start + i64::from(self.slot.duration_minutes)))
         )
     }
-    pub fn excluded(&self) -> i64 {
-        self.members.iter().map(|m| m.clashes).sum()
+    pub fn page_link(&self, page: u64) -> String {
+        format!("/schedule/slots/{}?page={page}", self.slot.id)
     }
 }
 
@@ -210,17 +216,25 @@ async fn slot_of(st: &AppState, id: i32) -> AppResult<schedule_slot::Model> {
 async fn render_slot(
     st: &AppState,
     ctx: PageCtx,
-    id: i32,
+    (id, page): (i32, u64),
     excuse: ExcuseForm,
     cancel: CancelForm,
     errors: FieldErrors,
 ) -> AppResult<SlotPage> {
     let slot = slot_of(st, id).await?;
     let now = recurrence::epoch_minutes(st.today(), 0);
+    let (members, member_count, excluded) = store::members(&st.db, id, now, page).await?;
     let today = ctx.cat.date(st.today());
     let fill = |v: String| if v.is_empty() { today.clone() } else { v };
     Ok(SlotPage {
-        members: store::members(&st.db, id, now).await?,
+        members,
+        member_count,
+        excluded,
+        pages: u64::try_from(member_count)
+            .unwrap_or(0)
+            .div_ceil(store::MEMBERS_PAGE)
+            .max(1),
+        page,
         upcoming: store::upcoming(&st.db, id, now, 12).await?,
         can_plan: ctx.can(crate::auth::Permission::PlanProgramme) && slot.cancelled_from.is_none(),
         excuse: ExcuseForm {
@@ -241,11 +255,12 @@ pub async fn show_slot(
     State(st): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<i32>,
+    Query(q): Query<SheetQuery>,
 ) -> AppResult<SlotPage> {
     render_slot(
         &st,
         ctx,
-        id,
+        (id, q.page.unwrap_or(1).max(1)),
         ExcuseForm::default(),
         CancelForm::default(),
         FieldErrors::new(),
@@ -276,7 +291,7 @@ async fn slot_write(
         }
         Err(AppError::Invalid(e)) => {
             drop(txn);
-            let page = render_slot(st, ctx, id, forms.0, forms.1, e).await?;
+            let page = render_slot(st, ctx, (id, 1), forms.0, forms.1, e).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),

@@ -435,12 +435,18 @@ pub struct Member {
     pub clashes: i64,
 }
 
-/// The members of a slot (name order), with their upcoming clashes from `from_at`.
+/// Members listed on a page of a slot.
+pub const MEMBERS_PAGE: u64 = 100;
+
+/// A page of a slot's current members (name order), with their upcoming clashes from
+/// `from_at`, and the slot's totals: members, and upcoming occurrences left out.
 pub async fn members<C: ConnectionTrait>(
     conn: &C,
     slot_id: i32,
     from_at: i64,
-) -> AppResult<Vec<Member>> {
+    page: u64,
+) -> AppResult<(Vec<Member>, i64, i64)> {
+    let offset = page.saturating_sub(1).saturating_mul(MEMBERS_PAGE);
     let sql = format!(
         "SELECT m.admission_id AS admission_id, r.code AS code, r.full_name AS full_name, \
            a.zone AS zone, m.excused_from AS excused_from, m.excuse_note AS excuse_note, \
@@ -450,16 +456,36 @@ pub async fn members<C: ConnectionTrait>(
          LEFT JOIN (SELECT b.admission_id AS admission_id, COUNT(*) AS n FROM slot_booking b \
            WHERE b.slot_id = ? AND b.state = '{CLASH}' AND b.start_at >= ? \
            GROUP BY b.admission_id) c ON c.admission_id = m.admission_id \
-         WHERE m.slot_id = ? AND m.left_on IS NULL ORDER BY r.name_search, m.admission_id"
+         WHERE m.slot_id = ? AND m.left_on IS NULL ORDER BY r.name_search, m.admission_id \
+         LIMIT {MEMBERS_PAGE} OFFSET {offset}"
     );
     let backend = conn.get_database_backend();
-    Ok(Member::find_by_statement(statement(
+    let rows = Member::find_by_statement(statement(
         backend,
         &sql,
         [slot_id.into(), from_at.into(), slot_id.into()],
     ))
     .all(conn)
-    .await?)
+    .await?;
+    #[derive(FromQueryResult)]
+    struct Totals {
+        members: i64,
+        clashes: i64,
+    }
+    let totals = Totals::find_by_statement(statement(
+        backend,
+        &format!(
+            "SELECT (SELECT COUNT(*) FROM slot_member WHERE slot_id = ? AND left_on IS NULL) \
+               AS members, \
+             (SELECT COUNT(*) FROM slot_booking WHERE slot_id = ? AND state = '{CLASH}' \
+               AND start_at >= ?) AS clashes"
+        ),
+        [slot_id.into(), slot_id.into(), from_at.into()],
+    ))
+    .one(conn)
+    .await?
+    .map_or((0, 0), |t| (t.members, t.clashes));
+    Ok((rows, totals.0, totals.1))
 }
 
 /// The next `n` occurrences of a slot from `from_at`.

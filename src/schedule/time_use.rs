@@ -1,7 +1,8 @@
 //! Time use (issue 13; the seeds' proposal, local policy): for each resident and month,
 //! the share of attended programme hours spent in counselling, education and vocational
 //! training, against the centre's target (70% unless the director sets another).
-//! Counted in SQL from the current attendance records, a page of residents at a time.
+//! Each month's minutes are kept per resident as attendance is recorded (`add_minutes`),
+//! so the report reads one row per resident, a page at a time.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,7 +14,6 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::recurrence::epoch_minutes;
 use crate::db::statement;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
@@ -84,39 +84,104 @@ pub async fn target<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
     .map_or(70, |v| i64::from(v.value)))
 }
 
-/// A page of residents' time use in `month` (worst share first) and how many there are.
+/// The category a slot's minutes count in: 0 counselling, 1 education, 2 vocational,
+/// none for the rest of the programme (sport, health checks, labour).
+pub fn category(area: &str, kind: &str) -> Option<usize> {
+    if area == "vocational" {
+        return Some(2);
+    }
+    match kind {
+        "counselling_individual" | "counselling_group" | "psychotherapy" => Some(0),
+        "education" | "literacy" | "life_skills" => Some(1),
+        _ => None,
+    }
+}
+
+/// Adds `minutes` (negative to take back) of a slot of `area`/`kind` to a resident's
+/// month, as an attendance record starts or stops counting.
+pub async fn add_minutes<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+    day: NaiveDate,
+    (area, kind): (&str, &str),
+    minutes: i64,
+) -> AppResult<()> {
+    let (first, _) = month_bounds(day);
+    let mut by = [0i64; 3];
+    if let Some(c) = category(area, kind) {
+        by[c] = minutes;
+    }
+    let backend = conn.get_database_backend();
+    conn.execute_raw(statement(
+        backend,
+        "INSERT INTO time_use_month \
+           (admission_id, month, counselling, education, vocational, total) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (admission_id, month) DO UPDATE SET \
+           counselling = time_use_month.counselling + excluded.counselling, \
+           education = time_use_month.education + excluded.education, \
+           vocational = time_use_month.vocational + excluded.vocational, \
+           total = time_use_month.total + excluded.total",
+        [
+            admission_id.into(),
+            first.into(),
+            by[0].into(),
+            by[1].into(),
+            by[2].into(),
+            minutes.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds every month from the current attendance records (after a bulk load).
+pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> AppResult<()> {
+    let backend = conn.get_database_backend();
+    let month = match backend {
+        sea_orm::DbBackend::Postgres => "CAST(date_trunc('month', o.day) AS DATE)",
+        _ => "date(o.day, 'start of month')",
+    };
+    let minutes = "(o.end_at - o.start_at)";
+    conn.execute_unprepared("DELETE FROM time_use_month")
+        .await?;
+    conn.execute_unprepared(&format!(
+        "INSERT INTO time_use_month \
+           (admission_id, month, counselling, education, vocational, total) \
+         SELECT t.admission_id, {month}, \
+           SUM(CASE WHEN s.kind IN ({COUNSELLING}) THEN {minutes} ELSE 0 END), \
+           SUM(CASE WHEN s.kind IN ({EDUCATION}) THEN {minutes} ELSE 0 END), \
+           SUM(CASE WHEN s.area = 'vocational' THEN {minutes} ELSE 0 END), \
+           SUM({minutes}) \
+         FROM attendance t JOIN slot_occurrence o ON o.id = t.occurrence_id \
+         JOIN schedule_slot s ON s.id = o.slot_id \
+         JOIN attendance_reason ar ON ar.code = t.reason AND ar.counts_attended = TRUE \
+         WHERE NOT EXISTS (SELECT 1 FROM attendance x WHERE x.replaces_id = t.id) \
+         GROUP BY t.admission_id, {month}"
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A page of residents' time use in `month` (worst share first) and how many there are,
+/// read from the monthly figures kept as attendance is recorded.
 pub async fn month<C: ConnectionTrait>(
     conn: &C,
     month: NaiveDate,
     zone: &str,
     page: u64,
 ) -> AppResult<(Vec<Line>, u64)> {
-    let (first, next) = month_bounds(month);
-    let mut values: Vec<Value> = vec![
-        epoch_minutes(first, 0).into(),
-        epoch_minutes(next, 0).into(),
-    ];
+    let (first, _) = month_bounds(month);
+    let mut values: Vec<Value> = vec![first.into()];
     let zone_filter = if zone.trim().is_empty() {
         ""
     } else {
         values.push(zone.trim().into());
         "AND a.zone = ?"
     };
-    let minutes = "(o.end_at - o.start_at)";
-    let base = format!(
-        "SELECT a.id AS admission_id, r.code AS code, r.full_name AS full_name, a.zone AS zone, \
-           CAST(SUM(CASE WHEN s.kind IN ({COUNSELLING}) THEN {minutes} ELSE 0 END) AS BIGINT) AS counselling, \
-           CAST(SUM(CASE WHEN s.kind IN ({EDUCATION}) THEN {minutes} ELSE 0 END) AS BIGINT) AS education, \
-           CAST(SUM(CASE WHEN s.area = 'vocational' THEN {minutes} ELSE 0 END) AS BIGINT) AS vocational, \
-           CAST(SUM({minutes}) AS BIGINT) AS total \
-         FROM slot_occurrence o \
-         JOIN attendance t ON t.occurrence_id = o.id \
-           AND NOT EXISTS (SELECT 1 FROM attendance x WHERE x.replaces_id = t.id) \
-         JOIN attendance_reason ar ON ar.code = t.reason AND ar.counts_attended = TRUE \
-         JOIN schedule_slot s ON s.id = o.slot_id \
-         JOIN admission a ON a.id = t.admission_id JOIN resident r ON r.id = a.resident_id \
-         WHERE o.start_at >= ? AND o.start_at < ? {zone_filter} \
-         GROUP BY a.id, r.code, r.full_name, r.name_search, a.zone"
+    let from = format!(
+        "FROM time_use_month u JOIN admission a ON a.id = u.admission_id \
+         JOIN resident r ON r.id = a.resident_id \
+         WHERE u.month = ? AND u.total > 0 {zone_filter}"
     );
     #[derive(FromQueryResult)]
     struct Count {
@@ -125,7 +190,7 @@ pub async fn month<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     let total = Count::find_by_statement(statement(
         backend,
-        &format!("SELECT COUNT(*) AS n FROM ({base}) c"),
+        &format!("SELECT COUNT(*) AS n {from}"),
         values.clone(),
     ))
     .one(conn)
@@ -133,8 +198,10 @@ pub async fn month<C: ConnectionTrait>(
     .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
     let sql = format!(
-        "{base} ORDER BY (SUM(CASE WHEN s.kind IN ({COUNSELLING}, {EDUCATION}) \
-           OR s.area = 'vocational' THEN {minutes} ELSE 0 END) * 1.0 / SUM({minutes})), \
+        "SELECT a.id AS admission_id, r.code AS code, r.full_name AS full_name, a.zone AS zone, \
+           u.counselling AS counselling, u.education AS education, \
+           u.vocational AS vocational, u.total AS total {from} \
+         ORDER BY (u.counselling + u.education + u.vocational) * 1.0 / u.total, \
            r.name_search, a.id LIMIT {PAGE_SIZE} OFFSET {offset}"
     );
     let lines = Line::find_by_statement(statement(backend, &sql, values))
@@ -296,5 +363,10 @@ mod tests {
         );
         let (a, b) = month_bounds(NaiveDate::from_ymd_opt(2026, 12, 17).unwrap());
         assert_eq!((a.day(), b.month(), b.year()), (1, 1, 2027));
+        assert_eq!(category("vocational", "class"), Some(2));
+        assert_eq!(category("treatment", "psychotherapy"), Some(0));
+        assert_eq!(category("treatment", "life_skills"), Some(1));
+        assert_eq!(category("treatment", "sport"), None);
+        assert_eq!(category("labour", "shift"), None);
     }
 }

@@ -206,5 +206,5 @@ async fn past_attendance<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppR
         [Utc::now().into(), today.into()],
     ))
     .await?;
-    Ok(())
+    crate::schedule::time_use::rebuild(conn).await
 }

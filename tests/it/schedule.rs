@@ -11,7 +11,7 @@ use rehabops::entities::{
 };
 use rehabops::schedule::recurrence::Rule;
 use rehabops::schedule::store::{self, Audience, NewSlot, OnClash};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter};
 
 use crate::beds::admitted;
 use crate::helpers::{Client, TestApp};
@@ -731,6 +731,13 @@ async fn time_use_counts_attended_hours_by_kind_against_the_target() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
+    // The monthly figures kept as attendance was taken equal a rebuild from the records.
+    let kept = month_rows(&app).await;
+    rehabops::schedule::time_use::rebuild(app.db())
+        .await
+        .unwrap();
+    assert_eq!(kept, month_rows(&app).await);
+    assert_eq!(kept.len(), 2);
     let mut director = app.login_as(Role::Director).await;
     let (n, page) = app
         .queries_of(&mut director, "/schedule/time-use?month=12/2026")
@@ -1032,4 +1039,39 @@ async fn a_zone_wide_sheet_is_paged_and_each_page_saves_its_own_members() {
     assert!(r.location().unwrap().ends_with("page=2"));
     let again = counsellor.get(&url).await;
     again.assert_contains(&format!("Đã điểm danh {on_second}/{members} học viên."));
+    // The slot's page counts every member and lists a page of them.
+    let page = counsellor.get(&format!("/schedule/slots/{slot}")).await;
+    page.assert_contains(&format!("Học viên ({members})"));
+    page.assert_contains(&format!("/schedule/slots/{slot}?page=2"));
+}
+
+async fn month_rows(app: &TestApp) -> Vec<(i32, i64, i64, i64, i64)> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        admission_id: i32,
+        counselling: i64,
+        education: i64,
+        vocational: i64,
+        total: i64,
+    }
+    let backend = sea_orm::ConnectionTrait::get_database_backend(app.db());
+    Row::find_by_statement(sea_orm::Statement::from_string(
+        backend,
+        "SELECT admission_id, counselling, education, vocational, total FROM time_use_month \
+         ORDER BY admission_id",
+    ))
+    .all(app.db())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| {
+        (
+            r.admission_id,
+            r.counselling,
+            r.education,
+            r.vocational,
+            r.total,
+        )
+    })
+    .collect()
 }
