@@ -20,6 +20,7 @@ mod m20261124_000013_read_paths;
 mod m20261124_000014_treatment;
 mod m20261207_000015_name_search;
 mod m20261208_000016_schedule;
+mod m20261208_000017_medical_chart;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_treatment::Migration),
             Box::new(m20261207_000015_name_search::Migration),
             Box::new(m20261208_000016_schedule::Migration),
+            Box::new(m20261208_000017_medical_chart::Migration),
         ]
     }
 }

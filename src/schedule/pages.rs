@@ -71,6 +71,14 @@ impl CalendarPage {
     pub fn staff_chosen(&self, id: &i32) -> bool {
         self.q.staff == Some(*id)
     }
+    /// The chosen staff member's name (printed in the title).
+    pub fn staff_name(&self) -> Option<&str> {
+        let id = self.q.staff?;
+        self.staff
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.as_str())
+    }
     pub fn sunday(&self) -> NaiveDate {
         self.monday + Duration::days(6)
     }

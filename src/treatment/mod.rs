@@ -2,6 +2,7 @@
 //! doctors and nurses. First slice of the treatment issue; the schedule, withdrawal
 //! sheets, medication records and restrictions come next.
 
+pub mod chart;
 pub mod cows;
 pub mod demo;
 pub mod detox;
@@ -42,6 +43,22 @@ pub fn routes() -> Routes<AppState> {
             sessions::plan_session,
         )
         .get("/treatment/admissions/{id}", view, pages::show)
+        .get("/treatment/admissions/{id}/chart", view, chart::show)
+        .post(
+            "/treatment/admissions/{id}/chart/notes",
+            record,
+            chart::add_note,
+        )
+        .post(
+            "/treatment/admissions/{id}/chart/flags",
+            record,
+            chart::add_flag,
+        )
+        .post(
+            "/treatment/admissions/{id}/chart/flags/{flag}/end",
+            record,
+            chart::end_flag,
+        )
         .post(
             "/treatment/admissions/{id}/stage",
             record,

@@ -794,3 +794,143 @@ async fn migration_14_copies_recorded_stage_changes() {
         (2, Some("2025-03-20".parse().unwrap()))
     );
 }
+
+/// The medical chart: flags seen by medical roles only (placement reads "isolation
+/// needed"), notes corrected by new notes, every view audited.
+#[tokio::test]
+async fn the_chart_keeps_flags_to_medical_roles_and_corrections_as_new_notes() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Đỗ Văn Hiếu",
+        "01/01/1990",
+        "male",
+        "001090000601",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let chart = format!("/treatment/admissions/{id}/chart");
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let page = doctor.get(&chart).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let r = doctor
+        .post_form(
+            &format!("{chart}/flags"),
+            &[
+                ("kind", "infectious"),
+                ("detail", ""),
+                ("starts_on", "01/12/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains(r#"value="01/12/2026""#);
+    let r = doctor
+        .post_form(
+            &format!("{chart}/flags"),
+            &[
+                ("kind", "infectious"),
+                ("detail", "Lao phổi AFB dương tính"),
+                ("isolation", "yes"),
+                ("starts_on", "01/12/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(a.infectious, "placement reads that isolation is needed");
+    // The desk sees neither the chart nor the diagnosis; the dispenser reads, not writes.
+    assert_eq!(clerk.get(&chart).await.status, StatusCode::FORBIDDEN);
+    let resident_page = clerk.get(&format!("/residents/{}", a.resident_id)).await;
+    assert!(!resident_page.body.contains("Lao phổi"));
+    let mut dispenser = app.login_as(Role::Dispenser).await;
+    dispenser
+        .get(&chart)
+        .await
+        .assert_contains("Lao phổi AFB dương tính");
+    let r = dispenser
+        .post_form(
+            &format!("{chart}/notes"),
+            &[("body", "x"), ("corrects", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Notes: one, its correction (a new note), and no second correction of the same.
+    let url = format!("{chart}/notes");
+    let r = doctor
+        .post_form(&url, &[("body", "Sốt 38,5 độ, ho khan"), ("corrects", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = rehabops::entities::progress_note::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let r = doctor
+        .post_form(
+            &url,
+            &[
+                ("body", "Sốt 37,5 độ (ghi nhầm)"),
+                ("corrects", &first.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = doctor
+        .post_form(
+            &url,
+            &[("body", "Lần nữa"), ("corrects", &first.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("chưa được đính chính");
+    r.assert_contains("Lần nữa");
+    let page = doctor.get(&chart).await;
+    page.assert_contains("Sốt 38,5 độ, ho khan");
+    page.assert_contains("đã được đính chính");
+    page.assert_contains("Diễn biến (2)");
+    // Ending the flag lifts the isolation mark.
+    let flag = rehabops::entities::medical_flag::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let r = doctor
+        .post_form(
+            &format!("{chart}/flags/{}/end", flag.id),
+            &[("ended_on", "30/11/2026"), ("end_note", "")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "before the start"
+    );
+    let r = doctor
+        .post_form(
+            &format!("{chart}/flags/{}/end", flag.id),
+            &[("ended_on", "20/12/2026"), ("end_note", "Âm tính 2 lần")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = admission::Entity::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!a.infectious);
+    // Every view of the chart is in the audit log.
+    let reads = audit_log::Entity::find()
+        .filter(audit_log::COLUMN.action.eq("medical.read"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(reads >= 3, "chart views audited: {reads}");
+}
