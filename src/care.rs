@@ -59,6 +59,36 @@ pub async fn sessions_left_out<C: ConnectionTrait>(
     crate::schedule::store::left_out(conn, admission_id, today).await
 }
 
+/// Each care area's part of a transfer package for `a`, transferred on `on` (design.md
+/// §5), keyed by area. A new area adds its line here.
+pub async fn transfer_parts<C: ConnectionTrait>(
+    conn: &C,
+    a: &admission::Model,
+    on: NaiveDate,
+) -> AppResult<std::collections::BTreeMap<String, serde_json::Value>> {
+    let mut out = std::collections::BTreeMap::new();
+    out.insert(
+        "treatment".to_owned(),
+        crate::treatment::transfer::part(conn, a, on).await?,
+    );
+    Ok(out)
+}
+
+/// Writes the areas' parts of a received package into the new admission `a`; a part
+/// of an area this centre does not run is kept only in the stored package.
+pub async fn receive_parts<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    a: &admission::Model,
+    from_centre: &str,
+    parts: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> AppResult<()> {
+    if let Some(v) = parts.get("treatment") {
+        crate::treatment::transfer::receive(conn, actor, a, from_centre, v).await?;
+    }
+    Ok(())
+}
+
 pub use crate::treatment::fitness::{Activity, Unfit};
 
 /// The care areas' sections of the occupancy summary (design.md §4): one entry per area

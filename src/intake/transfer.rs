@@ -98,6 +98,9 @@ pub struct TransferPackage {
     pub admission: TransferAdmission,
     /// The admission's events in force at the sending centre.
     pub events: Vec<TransferEvent>,
+    /// The care areas' parts (design.md §5), keyed by area; absent from older packages.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub care: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// What travels: the package as exact bytes (a JSON string) and its signature.
@@ -187,6 +190,7 @@ pub async fn export<C: ConnectionTrait>(
                 place: e.place.clone(),
             })
             .collect(),
+        care: crate::care::transfer_parts(conn, &a, on).await?,
     };
     let body = serde_json::to_string(&package).map_err(|e| AppError::Internal(e.into()))?;
     let signature = signing::sign_b64(key, body.as_bytes());
@@ -390,6 +394,7 @@ pub async fn receive<C: ConnectionTrait>(
         .insert(conn)
         .await?;
     }
+    crate::care::receive_parts(conn, actor, &a, &package.from_centre, &package.care).await?;
     let events = store::events_of(conn, a.id).await?;
     let a = match store::half_term_on(&a, &events) {
         Some(on) => {

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod sessions;
 pub mod stages;
 pub mod store;
+pub mod transfer;
 
 use crate::auth::{Access, Permission, Routes};
 use crate::state::AppState;

@@ -87,6 +87,35 @@ async fn a_transfer_carries_the_record_and_is_received_once() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
+    // The doctor's record travels too: a stage, a restriction and a medical flag.
+    let mut doctor = cs01.login_as(Role::Doctor).await;
+    let base = format!("/treatment/admissions/{}", adm.id);
+    for (url, fields) in [
+        (
+            format!("{base}/stage"),
+            vec![("stage", "2"), ("entered_on", "05/03/2025"), ("note", "")],
+        ),
+        (
+            format!("{base}/restrictions"),
+            vec![
+                ("activity", "labour"),
+                ("starts_on", "10/05/2025"),
+                ("ends_on", ""),
+                ("reason", "Thoát vị đĩa đệm"),
+            ],
+        ),
+        (
+            format!("{base}/chart/flags"),
+            vec![
+                ("kind", "psychiatric"),
+                ("detail", "Rối loạn lo âu"),
+                ("starts_on", "12/05/2025"),
+            ],
+        ),
+    ] {
+        let r = doctor.post_form(&url, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{url}: {}", r.body);
+    }
     let expected_end_at_cs01 = admission::Entity::find_by_id(adm.id)
         .one(cs01.db())
         .await
@@ -160,6 +189,17 @@ async fn a_transfer_carries_the_record_and_is_received_once() {
     let page = b.get(r.location().unwrap()).await;
     page.assert_contains("Đỗ Văn Chuyển");
     page.assert_contains("chuyển từ CS01");
+    // The medical part arrived with it, marked with the sending centre.
+    let mut receiving_doctor = cs02.login_as(Role::Doctor).await;
+    let record = receiving_doctor
+        .get(&format!("/treatment/admissions/{}", got.id))
+        .await;
+    record.assert_contains("05/03/2025");
+    record.assert_contains("Thoát vị đĩa đệm (CS01)");
+    receiving_doctor
+        .get(&format!("/treatment/admissions/{}/chart", got.id))
+        .await
+        .assert_contains("Rối loạn lo âu (CS01)");
 
     // Received once.
     let r = b.post_file("/transfers", file.as_bytes(), &[]).await;
