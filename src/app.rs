@@ -288,7 +288,13 @@ async fn schedule_upkeep(db: &DatabaseConnection) -> crate::error::AppResult<()>
         .date_naive();
     let txn = crate::db::begin_write(db).await?;
     let n = schedule::store::extend(&txn, today).await?;
+    // Scheduled doses of yesterday that nobody recorded are marked missed.
+    let yesterday = today - chrono::Duration::days(1);
+    let missed = crate::treatment::mar::store::mark_missed(&txn, yesterday).await?;
     txn.commit().await?;
+    if missed > 0 {
+        tracing::warn!(doses = missed, "scheduled doses marked missed");
+    }
     if n > 0 {
         tracing::info!(slots = n, "timetable extended");
     }

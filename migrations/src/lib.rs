@@ -21,6 +21,7 @@ mod m20261124_000014_treatment;
 mod m20261207_000015_name_search;
 mod m20261208_000016_schedule;
 mod m20261208_000017_medical_chart;
+mod m20261208_000018_medication;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_name_search::Migration),
             Box::new(m20261208_000016_schedule::Migration),
             Box::new(m20261208_000017_medical_chart::Migration),
+            Box::new(m20261208_000018_medication::Migration),
         ]
     }
 }

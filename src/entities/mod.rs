@@ -24,6 +24,8 @@ pub mod instance_info;
 pub mod legal_rule;
 pub mod medical_flag;
 pub mod medical_restriction;
+pub mod medication_dose;
+pub mod medication_order;
 pub mod occupancy_day;
 pub mod planned_intake;
 pub mod progress_note;

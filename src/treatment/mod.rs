@@ -8,6 +8,7 @@ pub mod demo;
 pub mod detox;
 pub mod fitness;
 pub mod hooks;
+pub mod mar;
 pub mod pages;
 pub mod sessions;
 pub mod stages;
@@ -45,6 +46,27 @@ pub fn routes() -> Routes<AppState> {
         )
         .get("/treatment/admissions/{id}", view, pages::show)
         .get("/treatment/admissions/{id}/chart", view, chart::show)
+        .get("/treatment/admissions/{id}/mar", view, mar::show)
+        .post(
+            "/treatment/admissions/{id}/mar/orders",
+            Access::Perm(Permission::Prescribe),
+            mar::create_order,
+        )
+        .post(
+            "/treatment/admissions/{id}/mar/orders/{order}/stop",
+            Access::Perm(Permission::Prescribe),
+            mar::stop_order,
+        )
+        .post(
+            "/treatment/admissions/{id}/mar/doses",
+            record,
+            mar::record_dose,
+        )
+        .post(
+            "/treatment/admissions/{id}/mar/doses/{dose}/ack",
+            Access::Perm(Permission::Prescribe),
+            mar::acknowledge,
+        )
         .post(
             "/treatment/admissions/{id}/chart/notes",
             record,

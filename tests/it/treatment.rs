@@ -934,3 +934,168 @@ async fn the_chart_keeps_flags_to_medical_roles_and_corrections_as_new_notes() {
         .unwrap();
     assert!(reads >= 3, "chart views audited: {reads}");
 }
+
+/// The medication administration record: a doctor orders, the nurse records each dose
+/// once (a refusal with its reason), a dose without an order waits for a doctor, and
+/// the nightly check marks what nobody recorded.
+#[tokio::test]
+async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_missed() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Bùi Văn Thuốc",
+        "01/01/1990",
+        "male",
+        "001090000602",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let mar = format!("/treatment/admissions/{id}/mar");
+    let order = |drug: &'static str, kind: &'static str, times: &'static str, ind: &'static str| {
+        vec![
+            ("drug", drug),
+            ("dose", "5 mg"),
+            ("route", "oral"),
+            ("kind", kind),
+            ("times", times),
+            ("indication", ind),
+            ("starts_on", ""),
+            ("ends_on", ""),
+        ]
+    };
+    let mut nurse = app.login_as(Role::Nurse).await;
+    let r = nurse
+        .post_form(
+            &format!("{mar}/orders"),
+            &order("Diazepam", "regular", "00:00", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only doctors order");
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let r = doctor
+        .post_form(
+            &format!("{mar}/orders"),
+            &order("Paracetamol", "prn", "", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Y lệnh khi cần phải ghi chỉ định.");
+    let r = doctor
+        .post_form(
+            &format!("{mar}/orders"),
+            &order("Diazepam", "regular", "0h, 00:01", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let o = rehabops::entities::medication_order::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let today = app.state.today();
+    let due = rehabops::treatment::mar::store::due_of(&o, today);
+    assert_eq!(due.len(), 2);
+    let page = nurse.get(&mar).await;
+    page.assert_contains("Diazepam 5 mg");
+    page.assert_contains("00:01");
+    let url = format!("{mar}/doses");
+    // The form of a scheduled dose as the page builds it.
+    let dose = |due: i64, status: &str, reason: &str| -> Vec<(String, String)> {
+        [
+            ("order", o.id.to_string()),
+            ("due_at", due.to_string()),
+            ("status", status.to_owned()),
+            ("given_time", String::new()),
+            ("reason", reason.to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    };
+    for (fields, status, says) in [
+        (dose(due[0], "given", ""), StatusCode::SEE_OTHER, ""),
+        (
+            dose(due[0], "given", ""),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Liều này đã được ghi.",
+        ),
+        (
+            dose(due[1], "not_given", ""),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Ghi lý do",
+        ),
+        (
+            dose(due[1], "not_given", "Học viên từ chối"),
+            StatusCode::SEE_OTHER,
+            "",
+        ),
+    ] {
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = nurse.post_form(&url, &borrowed).await;
+        assert_eq!(r.status, status, "{}", r.body);
+        if !says.is_empty() {
+            r.assert_contains(says);
+        }
+    }
+    // A dose given without an order waits for a doctor.
+    let r = nurse
+        .post_form(
+            &url,
+            &[
+                ("status", "given"),
+                ("order", ""),
+                ("due_at", ""),
+                ("given_time", ""),
+                ("drug", "Paracetamol"),
+                ("dose", "500 mg"),
+                ("route", "oral"),
+                ("reason", "Sốt 38,5 độ"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    doctor
+        .get(&mar)
+        .await
+        .assert_contains("chờ bác sĩ xác nhận");
+    let unacked = rehabops::entities::medication_dose::Entity::find()
+        .filter(
+            rehabops::entities::medication_dose::COLUMN
+                .needs_ack
+                .eq(true),
+        )
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let ack = format!("{mar}/doses/{}/ack", unacked.id);
+    assert_eq!(
+        nurse.post_form(&ack, &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = doctor.post_form(&ack, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    doctor
+        .get(&mar)
+        .await
+        .assert_contains("đã xác nhận: doctor");
+    // The nightly check: everything today was recorded; a second order's dose was not.
+    let store = rehabops::treatment::mar::store::mark_missed;
+    assert_eq!(store(app.db(), today).await.unwrap(), 0);
+    let r = doctor
+        .post_form(
+            &format!("{mar}/orders"),
+            &order("Vitamin B1", "regular", "00:02", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(store(app.db(), today).await.unwrap(), 1);
+    assert_eq!(store(app.db(), today).await.unwrap(), 0, "marked once");
+    nurse.get(&mar).await.assert_contains("Bỏ lỡ");
+}
