@@ -288,9 +288,12 @@ async fn schedule_upkeep(db: &DatabaseConnection) -> crate::error::AppResult<()>
         .date_naive();
     let txn = crate::db::begin_write(db).await?;
     let n = schedule::store::extend(&txn, today).await?;
-    // Scheduled doses of yesterday that nobody recorded are marked missed.
-    let yesterday = today - chrono::Duration::days(1);
-    let missed = crate::treatment::mar::store::mark_missed(&txn, yesterday).await?;
+    txn.commit().await?;
+    // Scheduled doses whose window closed with nothing recorded are marked missed (in
+    // their own transaction: a failure here does not hold back the timetable).
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now().timestamp() / 60;
+    let missed = crate::treatment::mar::store::mark_missed(&txn, now).await?;
     txn.commit().await?;
     if missed > 0 {
         tracing::warn!(doses = missed, "scheduled doses marked missed");

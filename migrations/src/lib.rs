@@ -22,6 +22,7 @@ mod m20261207_000015_name_search;
 mod m20261208_000016_schedule;
 mod m20261208_000017_medical_chart;
 mod m20261208_000018_medication;
+mod m20261208_000019_care_plans;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000016_schedule::Migration),
             Box::new(m20261208_000017_medical_chart::Migration),
             Box::new(m20261208_000018_medication::Migration),
+            Box::new(m20261208_000019_care_plans::Migration),
         ]
     }
 }

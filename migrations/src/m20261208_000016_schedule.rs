@@ -188,13 +188,13 @@ fn holiday() -> TableCreateStatement {
 
 const INDEXES: &[(&str, &str, &[&str])] = &[
     (
-        "ix_slot_member_slot",
+        "ux_slot_member_slot",
         "slot_member",
         &["slot_id", "admission_id"],
     ),
     ("ix_slot_member_admission", "slot_member", &["admission_id"]),
     (
-        "ix_slot_occurrence_slot",
+        "ux_slot_occurrence_slot",
         "slot_occurrence",
         &["slot_id", "start_at"],
     ),
@@ -215,7 +215,7 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         &["admission_id", "start_at"],
     ),
     (
-        "ix_slot_booking_occurrence",
+        "ux_slot_booking_occurrence",
         "slot_booking",
         &["occurrence_id", "admission_id"],
     ),
@@ -241,7 +241,7 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         "time_use_month",
         &["month", "admission_id"],
     ),
-    ("ix_attendance_replaces", "attendance", &["replaces_id"]),
+    ("ux_attendance_replaces", "attendance", &["replaces_id"]),
 ];
 
 /// The shared reasons (code, counts as attended, paid, needs a note, raises a warning).
@@ -297,6 +297,12 @@ impl MigrationTrait for Migration {
         for (name, table, cols) in INDEXES {
             let mut ix = Index::create();
             ix.name(*name).table(*table).if_not_exists();
+            // One member per slot, one occurrence per start, one booking per member and
+            // occurrence, one replacement per attendance record: two writers racing
+            // (two upkeeps, two nurses saving one sheet) fail instead of forking.
+            if name.starts_with("ux_") {
+                ix.unique();
+            }
             for c in *cols {
                 ix.col(*c);
             }

@@ -72,6 +72,17 @@ impl MigrationTrait for Migration {
             }
             m.create_index(ix.to_owned()).await?;
         }
+        // A note is corrected once (NULLs are distinct on both back ends).
+        m.create_index(
+            Index::create()
+                .name("ux_progress_note_corrects")
+                .table("progress_note")
+                .col("corrects_id")
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod audit_log;
 pub mod bed;
 pub mod bed_assignment;
 pub mod bed_state_change;
+pub mod care_plan;
 pub mod centre;
 pub mod centre_capacity;
 pub mod centre_day;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -294,9 +294,12 @@ pub fn today_hanoi() -> NaiveDate {
 /// send).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
+    // chrono's %Y takes a sign and up to six digits ("+262142"): a year outside what a
+    // record can hold is not a date here (date arithmetic on it would overflow).
     NaiveDate::parse_from_str(s, "%d/%m/%Y")
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
         .ok()
+        .filter(|d| (1900..=2200).contains(&d.year()))
 }
 
 /// Lower-case, diacritics removed, đ → d: the form Vietnamese names are searched in
@@ -365,6 +368,9 @@ mod tests {
         assert_eq!(parse_date("14/12/2023"), Some(d));
         assert_eq!(parse_date("2023-12-14"), Some(d));
         assert_eq!(parse_date("31/02/2023"), None);
+        // A signed six-digit year parses in chrono; it is not a date a record holds.
+        assert_eq!(parse_date("31/12/+262142"), None);
+        assert_eq!(parse_date("01/01/1850"), None);
         let t = DateTime::parse_from_rfc3339("2026-11-23T17:30:00Z")
             .unwrap()
             .with_timezone(&Utc);

@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde_json::json;
 
 use super::store::{BOOKED, CANCELLED, CLASH, EXCUSED};
@@ -222,7 +225,7 @@ pub async fn record<C: ConnectionTrait>(
             super::time_use::add_minutes(conn, line.admission_id, day, kind, delta * minutes)
                 .await?;
         }
-        attendance::ActiveModel {
+        let inserted = attendance::ActiveModel {
             occurrence_id: Set(sheet.occurrence.id),
             admission_id: Set(line.admission_id),
             reason: Set(reason.clone()),
@@ -233,7 +236,17 @@ pub async fn record<C: ConnectionTrait>(
             ..Default::default()
         }
         .insert(conn)
-        .await?;
+        .await;
+        // Someone saved this sheet in the meantime: nothing of this one is kept.
+        match inserted {
+            Err(err) if crate::error::is_unique_violation(&err) => {
+                return Ok(Err(SheetErrors {
+                    sheet: Some(Msg::new("schedule.error.changed")),
+                    lines: BTreeMap::new(),
+                }));
+            }
+            other => other?,
+        };
     }
     audit::record(
         conn,
@@ -264,6 +277,15 @@ pub async fn cancel<C: ConnectionTrait>(
     }
     if !occurrence.cancelled.is_empty() {
         return Err(AppError::invalid("cancel_note", "schedule.error.cancelled"));
+    }
+    // A session with attendance taken was held: its records (and time use) stand.
+    let held = attendance::Entity::find()
+        .filter(attendance::COLUMN.occurrence_id.eq(occurrence.id))
+        .count(conn)
+        .await?
+        > 0;
+    if held {
+        return Err(AppError::invalid("cancel_note", "schedule.error.held"));
     }
     let mut am: slot_occurrence::ActiveModel = occurrence.clone().into();
     am.cancelled = Set(CANCELLED.to_owned());

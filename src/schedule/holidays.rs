@@ -47,15 +47,18 @@ pub async fn add<C: ConnectionTrait>(
         &format!(
             "UPDATE slot_booking SET state = '{CANCELLED}' WHERE state IN \
              ('{BOOKED}', '{CLASH}', '{EXCUSED}') AND occurrence_id IN \
-             (SELECT id FROM slot_occurrence WHERE day = ? AND cancelled = '')"
+             (SELECT id FROM slot_occurrence WHERE day = ? AND cancelled = '' \
+               AND id NOT IN (SELECT occurrence_id FROM attendance))"
         ),
         [day.into()],
     ))
     .await?;
     conn.execute_raw(statement(
         backend,
+        // A session already held (attendance taken) stays as it was.
         &format!(
-            "UPDATE slot_occurrence SET cancelled = '{HOLIDAY}' WHERE day = ? AND cancelled = ''"
+            "UPDATE slot_occurrence SET cancelled = '{HOLIDAY}' WHERE day = ? AND cancelled = '' \
+             AND id NOT IN (SELECT occurrence_id FROM attendance)"
         ),
         [day.into()],
     ))

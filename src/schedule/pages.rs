@@ -23,6 +23,9 @@ use crate::i18n::parse_date;
 use crate::state::AppState;
 use crate::web::{Form, PageCtx, Path, Query};
 
+/// The last page number read (beyond any list here; it keeps OFFSET in range).
+const MAX_PAGE: u64 = 100_000;
+
 /// `HH:MM` in Hanoi time.
 pub fn clock(epoch_minutes: &i64) -> String {
     local_time(*epoch_minutes).format("%H:%M").to_string()
@@ -268,7 +271,7 @@ pub async fn show_slot(
     render_slot(
         &st,
         ctx,
-        (id, q.page.unwrap_or(1).max(1)),
+        (id, q.page.unwrap_or(1).clamp(1, MAX_PAGE)),
         ExcuseForm::default(),
         CancelForm::default(),
         FieldErrors::new(),
@@ -316,6 +319,9 @@ pub async fn excuse(
     let txn = db::begin_write(&st.db).await?;
     let result = async {
         let from = required_date(&f.excused_from, "excused_from")?;
+        if from < st.today() {
+            return Err(AppError::invalid("excused_from", "schedule.error.past"));
+        }
         let member = f
             .member
             .trim()
@@ -455,7 +461,7 @@ pub async fn show_sheet(
     render_sheet(
         &st,
         ctx,
-        (id, q.page.unwrap_or(1).max(1)),
+        (id, q.page.unwrap_or(1).clamp(1, MAX_PAGE)),
         HashMap::new(),
         SheetErrors::default(),
         Default::default(),
@@ -497,10 +503,11 @@ pub async fn record(
         .find(|(k, _)| k == "page")
         .and_then(|(_, v)| v.parse::<u64>().ok())
         .unwrap_or(1)
-        .max(1);
+        .clamp(1, MAX_PAGE);
     let named: Vec<i32> = marks.keys().copied().collect();
-    let sheet = attendance::sheet(&st.db, id, Members::Of(&named)).await?;
+    // Read inside the write transaction: the records replaced are the current ones.
     let txn = db::begin_write(&st.db).await?;
+    let sheet = attendance::sheet(&txn, id, Members::Of(&named)).await?;
     match attendance::record(&txn, &ctx.actor(), &sheet, &marks, st.today()).await? {
         Ok(_) => {
             txn.commit().await?;

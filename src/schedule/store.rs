@@ -5,8 +5,8 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
-    Value,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set, Value,
 };
 use serde_json::json;
 
@@ -153,6 +153,7 @@ fn taken_msg(key: &str, t: &Taken) -> Msg {
 
 fn clash_msg(clashes: &[Clash]) -> Msg {
     let mut names: Vec<&str> = clashes.iter().map(|c| c.full_name.as_str()).collect();
+    names.sort_unstable();
     names.dedup();
     let first = &clashes[0];
     Msg::new("schedule.error.members_clash")
@@ -283,7 +284,7 @@ pub fn rule_of(slot: &schedule_slot::Model) -> Rule {
     Rule {
         first_day: slot.first_day,
         last_day: match (slot.last_day, slot.cancelled_from) {
-            (Some(l), Some(c)) => Some(l.min(c - Duration::days(1))),
+            (Some(l), Some(c)) => Some(std::cmp::min(l, c - Duration::days(1))),
             (l, c) => l.or(c.map(|c| c - Duration::days(1))),
         },
         weekdays: u8::try_from(slot.weekdays).unwrap_or(0),
@@ -376,6 +377,13 @@ pub async fn extend<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> AppResult
         .filter(schedule_slot::COLUMN.cancelled_from.is_null())
         .filter(schedule_slot::COLUMN.weekdays.ne(0))
         .filter(schedule_slot::COLUMN.expanded_until.lt(until))
+        // A finished slot is not read again every hour.
+        .filter(
+            schedule_slot::COLUMN
+                .last_day
+                .is_null()
+                .or(schedule_slot::COLUMN.last_day.gte(today)),
+        )
         .order_by_asc(schedule_slot::COLUMN.id)
         .all(conn)
         .await?;
@@ -573,7 +581,7 @@ pub async fn cancel_from<C: ConnectionTrait>(
         backend,
         &format!(
             "UPDATE slot_occurrence SET cancelled = '{CANCELLED}', cancel_note = ? \
-             WHERE slot_id = ? AND day >= ? AND cancelled = ''"
+             WHERE slot_id = ? AND day >= ? AND cancelled IN ('', 'holiday')"
         ),
         [note.trim().into(), id.into(), from.into()],
     ))
@@ -633,9 +641,22 @@ pub async fn follow_zone<C: ConnectionTrait>(
     if zone.trim().is_empty() {
         return Ok(Vec::new());
     }
+    // The zone's slots still to come (not ended, not past one-offs).
     let joining = schedule_slot::Entity::find()
         .filter(schedule_slot::COLUMN.audience.eq("zone"))
         .filter(schedule_slot::COLUMN.zone.eq(zone))
+        .filter(
+            schedule_slot::COLUMN
+                .last_day
+                .is_null()
+                .or(schedule_slot::COLUMN.last_day.gte(today)),
+        )
+        .filter(
+            schedule_slot::COLUMN
+                .weekdays
+                .ne(0)
+                .or(schedule_slot::COLUMN.first_day.gte(today)),
+        )
         .all(conn)
         .await?;
     let mut out = Vec::new();
@@ -701,7 +722,11 @@ async fn join<C: ConnectionTrait>(
     let sql = format!(
         "INSERT INTO slot_booking (occurrence_id, slot_id, admission_id, start_at, end_at, state) \
          SELECT o.id, o.slot_id, ?, o.start_at, o.end_at, \
-           CASE WHEN o.cancelled <> '' THEN '{CANCELLED}' ELSE '{BOOKED}' END \
+           CASE WHEN o.cancelled <> '' THEN '{CANCELLED}' \
+                WHEN EXISTS (SELECT 1 FROM slot_member m WHERE m.slot_id = o.slot_id \
+                  AND m.admission_id = ? AND m.excused_from IS NOT NULL \
+                  AND o.day >= m.excused_from) THEN '{EXCUSED}' \
+                ELSE '{BOOKED}' END \
          FROM slot_occurrence o WHERE o.slot_id = ? AND o.day >= ? \
          AND NOT EXISTS (SELECT 1 FROM slot_booking x WHERE x.occurrence_id = o.id AND x.admission_id = ?)"
     );
@@ -709,6 +734,7 @@ async fn join<C: ConnectionTrait>(
         backend,
         &sql,
         [
+            admission_id.into(),
             admission_id.into(),
             slot.id.into(),
             today.into(),

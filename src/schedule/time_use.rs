@@ -148,8 +148,10 @@ pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> AppResult<()> {
         "INSERT INTO time_use_month \
            (admission_id, month, counselling, education, vocational, total) \
          SELECT t.admission_id, {month}, \
-           SUM(CASE WHEN s.kind IN ({COUNSELLING}) THEN {minutes} ELSE 0 END), \
-           SUM(CASE WHEN s.kind IN ({EDUCATION}) THEN {minutes} ELSE 0 END), \
+           SUM(CASE WHEN s.area <> 'vocational' AND s.kind IN ({COUNSELLING}) \
+             THEN {minutes} ELSE 0 END), \
+           SUM(CASE WHEN s.area <> 'vocational' AND s.kind IN ({EDUCATION}) \
+             THEN {minutes} ELSE 0 END), \
            SUM(CASE WHEN s.area = 'vocational' THEN {minutes} ELSE 0 END), \
            SUM({minutes}) \
          FROM attendance t JOIN slot_occurrence o ON o.id = t.occurrence_id \
@@ -274,7 +276,7 @@ async fn render(
         "" => st.today().with_day(1).unwrap_or(st.today()),
         v => parse_month(v).ok_or(AppError::BadRequest("error.invalid"))?,
     };
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let (lines, total) = self::month(&st.db, month, &q.zone, page).await?;
     let target = target(&st.db).await?;
     Ok(TimeUsePage {

@@ -41,7 +41,7 @@ pub async fn on_release<C: ConnectionTrait>(
         .filter(detox_episode::COLUMN.ended_on.is_null())
         .all(conn)
         .await?;
-    super::mar::store::on_release(conn, a.id, on).await?;
+    super::mar::store::on_release(conn, actor, a.id, on).await?;
     for ep in open {
         let mut am: detox_episode::ActiveModel = ep.clone().into();
         am.ended_on = Set(Some(on.max(ep.started_on)));

@@ -46,6 +46,12 @@ pub fn routes() -> Routes<AppState> {
         )
         .get("/treatment/admissions/{id}", view, pages::show)
         .get("/treatment/admissions/{id}/chart", view, chart::show)
+        .get("/treatment/admissions/{id}/plans", view, chart::plans::show)
+        .post(
+            "/treatment/admissions/{id}/plans",
+            record,
+            chart::plans::create,
+        )
         .get("/treatment/admissions/{id}/mar", view, mar::show)
         .post(
             "/treatment/admissions/{id}/mar/orders",

@@ -184,6 +184,11 @@ fn parse_rule(f: &PlanForm, today: NaiveDate, e: &mut FieldErrors) -> Option<Rul
     if first.is_some_and(|d| d < today) {
         e.add("first_day", "schedule.error.past");
     }
+    // Beyond the horizon a slot would not be expanded (nor checked) yet.
+    let horizon = today + chrono::Duration::days(crate::schedule::recurrence::HORIZON_DAYS - 1);
+    if first.is_some_and(|d| d > horizon) {
+        e.add("first_day", "schedule.error.beyond_horizon");
+    }
     let last = match f.last_day.trim() {
         "" => None,
         v => parse_date(v).or_else(|| {

@@ -1,6 +1,8 @@
 //! Treatment's part of a transfer package (design.md §5): the stages gone through, the
-//! restrictions and medical flags still in force, and the last periodic health check,
-//! so the receiving centre's medical staff start from the record, not from nothing.
+//! restrictions in force (activity and dates) and whether isolation is needed. The
+//! package is carried by the intake desk, signed but not encrypted, so no diagnosis and
+//! no restriction reason travel in it: the receiving doctors learn those from the
+//! sending centre until packages are encrypted to the receiver (issue 12).
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -63,7 +65,7 @@ pub async fn part<C: ConnectionTrait>(
             activity: r.activity,
             starts_on: r.starts_on,
             ends_on: r.ends_on,
-            reason: r.reason,
+            reason: String::new(),
         })
         .collect();
     let flags = medical_flag::Entity::find()
@@ -71,11 +73,11 @@ pub async fn part<C: ConnectionTrait>(
         .all(conn)
         .await?
         .into_iter()
-        .filter(|f| f.ended_on.is_none_or(|e| e >= on))
+        .filter(|f| f.isolation && f.ended_on.is_none_or(|e| e >= on))
         .map(|f| CarriedFlag {
-            kind: f.kind,
-            detail: f.detail,
-            isolation: f.isolation,
+            kind: "other".into(),
+            detail: String::new(),
+            isolation: true,
             starts_on: f.starts_on,
         })
         .collect();
@@ -119,7 +121,7 @@ pub async fn receive<C: ConnectionTrait>(
             activity: Set(r.activity.clone()),
             starts_on: Set(r.starts_on),
             ends_on: Set(r.ends_on),
-            reason: Set(format!("{} {note}", r.reason)),
+            reason: Set(format!("{} {note}", r.reason).trim().to_owned()),
             recorded_by_name: Set(actor.username.clone()),
             recorded_at: Set(now),
             ..Default::default()
@@ -131,7 +133,7 @@ pub async fn receive<C: ConnectionTrait>(
         medical_flag::ActiveModel {
             admission_id: Set(a.id),
             kind: Set(f.kind.clone()),
-            detail: Set(format!("{} {note}", f.detail)),
+            detail: Set(format!("{} {note}", f.detail).trim().to_owned()),
             isolation: Set(f.isolation),
             starts_on: Set(f.starts_on),
             ended_on: Set(None),
@@ -143,6 +145,7 @@ pub async fn receive<C: ConnectionTrait>(
         .insert(conn)
         .await?;
     }
+    crate::treatment::chart::store::sync_isolation(conn, a.id).await?;
     audit::record(
         conn,
         actor,

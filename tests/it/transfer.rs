@@ -107,8 +107,9 @@ async fn a_transfer_carries_the_record_and_is_received_once() {
         (
             format!("{base}/chart/flags"),
             vec![
-                ("kind", "psychiatric"),
-                ("detail", "Rối loạn lo âu"),
+                ("kind", "infectious"),
+                ("detail", "Lao phổi"),
+                ("isolation", "yes"),
                 ("starts_on", "12/05/2025"),
             ],
         ),
@@ -146,6 +147,8 @@ async fn a_transfer_carries_the_record_and_is_received_once() {
         "private, no-store"
     );
     let file = pkg.body.clone();
+    // The package is carried by the desk: no diagnosis, no restriction reason in it.
+    assert!(!file.contains("Lao phổi") && !file.contains("Thoát vị"));
 
     // CS01 cannot receive its own package: it is addressed to CS02.
     let r = a.post_file("/transfers", file.as_bytes(), &[]).await;
@@ -195,11 +198,12 @@ async fn a_transfer_carries_the_record_and_is_received_once() {
         .get(&format!("/treatment/admissions/{}", got.id))
         .await;
     record.assert_contains("05/03/2025");
-    record.assert_contains("Thoát vị đĩa đệm (CS01)");
+    record.assert_contains("(CS01)");
+    assert!(got.infectious, "isolation travels, the diagnosis does not");
     receiving_doctor
         .get(&format!("/treatment/admissions/{}/chart", got.id))
         .await
-        .assert_contains("Rối loạn lo âu (CS01)");
+        .assert_contains("Cần cách ly");
 
     // Received once.
     let r = b.post_file("/transfers", file.as_bytes(), &[]).await;

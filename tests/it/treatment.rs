@@ -916,7 +916,15 @@ async fn the_chart_keeps_flags_to_medical_roles_and_corrections_as_new_notes() {
     let r = doctor
         .post_form(
             &format!("{chart}/flags/{}/end", flag.id),
-            &[("ended_on", "20/12/2026"), ("end_note", "Âm tính 2 lần")],
+            &[("ended_on", "31/12/2199"), ("end_note", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an end to come");
+    let today = app.state.today().format("%d/%m/%Y").to_string();
+    let r = doctor
+        .post_form(
+            &format!("{chart}/flags/{}/end", flag.id),
+            &[("ended_on", &today), ("end_note", "Âm tính 2 lần")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -990,11 +998,8 @@ async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_m
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let o = rehabops::entities::medication_order::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    // The order was written two days ago (its times today are all due, not before it).
+    let o = written_days_ago(&app, 2).await;
     let today = app.state.today();
     let due = rehabops::treatment::mar::store::due_of(&o, today);
     assert_eq!(due.len(), 2);
@@ -1085,9 +1090,13 @@ async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_m
         .get(&mar)
         .await
         .assert_contains("đã xác nhận: doctor");
-    // The nightly check: everything today was recorded; a second order's dose was not.
-    let store = rehabops::treatment::mar::store::mark_missed;
-    assert_eq!(store(app.db(), today).await.unwrap(), 0);
+    // The hourly check, once today's windows have closed: everything of the first order
+    // was recorded (its two earlier days were not: they are marked); the second order's
+    // doses were not recorded either.
+    let check = rehabops::treatment::mar::store::mark_missed;
+    let after =
+        rehabops::schedule::recurrence::epoch_minutes(today + chrono::Duration::days(1), 0) + 120;
+    assert_eq!(check(app.db(), after).await.unwrap(), 4);
     let r = doctor
         .post_form(
             &format!("{mar}/orders"),
@@ -1095,7 +1104,89 @@ async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_m
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(store(app.db(), today).await.unwrap(), 1);
-    assert_eq!(store(app.db(), today).await.unwrap(), 0, "marked once");
+    written_days_ago(&app, 2).await;
+    // Its 00:02 dose on each of the last three days, all unrecorded.
+    assert_eq!(check(app.db(), after).await.unwrap(), 3);
+    assert_eq!(check(app.db(), after).await.unwrap(), 0, "marked once");
     nurse.get(&mar).await.assert_contains("Bỏ lỡ");
+}
+
+/// Care plans: the classification and individual plan expected from stage 1, the
+/// reintegration plan at stage 5; a new version replaces the current one, both kept.
+#[tokio::test]
+async fn care_plans_are_versions_and_the_stage_says_which_are_missing() {
+    let app = TestApp::centre().await;
+    let mut clerk = app.login_as(Role::IntakeClerk).await;
+    let id = admitted(
+        &mut clerk,
+        &app,
+        "Lý Văn Kế",
+        "01/01/1990",
+        "male",
+        "001090000603",
+        "compulsory_adult",
+        "12",
+    )
+    .await;
+    let url = format!("/treatment/admissions/{id}/plans");
+    let mut counsellor = app.login_as(Role::Counsellor).await;
+    assert_eq!(counsellor.get(&url).await.status, StatusCode::FORBIDDEN);
+    let mut doctor = app.login_as(Role::Doctor).await;
+    let page = doctor.get(&url).await;
+    page.assert_contains("Chưa lập: Phân loại (giai đoạn 1), Kế hoạch cai nghiện cá nhân");
+    let plan = |kind: &'static str, assessment: &'static str| {
+        vec![
+            ("kind", kind),
+            ("assessment", assessment),
+            ("goals", ""),
+            ("actions", ""),
+            ("review_on", ""),
+        ]
+    };
+    let r = doctor.post_form(&url, &plan("classification", "")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for (kind, text) in [
+        ("classification", "Nghiện heroin 5 năm, sức khỏe trung bình"),
+        (
+            "rehabilitation",
+            "Cắt cơn 15 ngày, tư vấn cá nhân hằng tuần",
+        ),
+        (
+            "rehabilitation",
+            "Cắt cơn 20 ngày, tư vấn cá nhân hằng tuần",
+        ),
+    ] {
+        let r = doctor.post_form(&url, &plan(kind, text)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = doctor.get(&url).await;
+    assert!(!page.body.contains("Chưa lập"));
+    page.assert_contains("Cắt cơn 20 ngày");
+    page.assert_contains("đã thay bằng phiên bản sau");
+    let versions = rehabops::entities::care_plan::Entity::find()
+        .filter(
+            rehabops::entities::care_plan::COLUMN
+                .kind
+                .eq("rehabilitation"),
+        )
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1].replaces_id, Some(versions[0].id));
+}
+
+/// The latest order, as if the doctor had written it `days` days ago.
+async fn written_days_ago(app: &TestApp, days: i64) -> rehabops::entities::medication_order::Model {
+    use sea_orm::{ActiveModelTrait, QueryOrder, Set};
+    let o = rehabops::entities::medication_order::Entity::find()
+        .order_by_desc(rehabops::entities::medication_order::COLUMN.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut am: rehabops::entities::medication_order::ActiveModel = o.into();
+    am.ordered_at = Set(chrono::Utc::now() - chrono::Duration::days(days));
+    am.starts_on = Set(app.state.today() - chrono::Duration::days(days));
+    am.update(app.db()).await.unwrap()
 }

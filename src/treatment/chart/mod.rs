@@ -1,6 +1,7 @@
 //! The medical chart of an admission: progress notes and medical flags, for medical
 //! roles only, every read audited. Handlers parse, call, render.
 
+pub mod plans;
 pub mod store;
 
 use askama::Template;
@@ -190,7 +191,7 @@ pub async fn end_flag(
         .filter(|x| x.admission_id == id)
         .ok_or(AppError::NotFound)?;
     let txn = db::begin_write(&st.db).await?;
-    let result = store::end_flag(&txn, &ctx.actor(), found, &f).await;
+    let result = store::end_flag(&txn, &ctx.actor(), found, &f, st.today()).await;
     write(&st, ctx, id, result, txn, |e| Forms {
         end: Some((flag, f, e)),
         ..Forms::default()

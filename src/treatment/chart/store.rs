@@ -188,14 +188,14 @@ pub async fn add_flag<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    // The audit names the kind, not the diagnosis (the log is read more widely).
+    // Neither the diagnosis nor its kind goes into the log (it is read more widely).
     audit::record(
         conn,
         actor,
         "chart.flag",
         "admission",
         admission_id,
-        json!({ "kind": f.kind.trim(), "isolation": isolation }),
+        json!({ "isolation": isolation }),
     )
     .await?;
     sync_isolation(conn, admission_id).await
@@ -207,9 +207,18 @@ pub async fn end_flag<C: ConnectionTrait>(
     actor: &Actor,
     flag: medical_flag::Model,
     f: &FlagEndForm,
+    today: NaiveDate,
 ) -> AppResult<()> {
+    active(conn, flag.admission_id, "ended_on").await?;
     let mut e = FieldErrors::new();
     let ended = day(&mut e, "ended_on", &f.ended_on);
+    // The mark is lifted when the flag ends: an end to come is recorded when it comes.
+    if ended.is_some_and(|d| d > today) {
+        e.add("ended_on", "chart.error.future");
+    }
+    if f.end_note.trim().chars().count() > NOTE_MAX {
+        e.add("end_note", "error.too_long");
+    }
     if flag.ended_on.is_some() {
         e.add("ended_on", "chart.error.ended");
     }
@@ -236,7 +245,10 @@ pub async fn end_flag<C: ConnectionTrait>(
 }
 
 /// The admission needs isolation while an open flag says so.
-async fn sync_isolation<C: ConnectionTrait>(conn: &C, admission_id: i32) -> AppResult<()> {
+pub(crate) async fn sync_isolation<C: ConnectionTrait>(
+    conn: &C,
+    admission_id: i32,
+) -> AppResult<()> {
     let needed = medical_flag::Entity::find()
         .filter(medical_flag::COLUMN.admission_id.eq(admission_id))
         .filter(medical_flag::COLUMN.ended_on.is_null())

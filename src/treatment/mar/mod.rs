@@ -26,6 +26,8 @@ pub struct DueLine {
     pub order: medication_order::Model,
     pub due_at: i64,
     pub record: Option<medication_dose::Model>,
+    /// May be recorded now: due within the window, and not recorded yet.
+    pub open: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -130,19 +132,33 @@ async fn render(
         json!({ "page": "mar" }),
     )
     .await?;
-    let mut due: Vec<DueLine> = orders
-        .iter()
-        .flat_map(|o| {
-            store::due_of(o, day).into_iter().map(|d| DueLine {
-                order: o.clone(),
-                due_at: d,
-                record: doses
-                    .iter()
-                    .find(|x| x.order_id == Some(o.id) && x.due_at == Some(d))
-                    .cloned(),
-            })
-        })
-        .collect();
+    let window = store::late_window(&st.db).await?;
+    let now = now_minutes();
+    // Today's doses, and yesterday's still open in their window (just after midnight).
+    let days = if day == st.today() {
+        vec![day - chrono::Duration::days(1), day]
+    } else {
+        vec![day]
+    };
+    let mut due: Vec<DueLine> = Vec::new();
+    for o in &orders {
+        for d in days.iter().flat_map(|x| store::due_of(o, *x)) {
+            let record = doses
+                .iter()
+                .find(|x| x.order_id == Some(o.id) && x.due_at == Some(d))
+                .cloned();
+            let today_or_open = d >= crate::schedule::recurrence::epoch_minutes(day, 0)
+                || (record.is_none() && d + window >= now);
+            if today_or_open {
+                due.push(DueLine {
+                    open: record.is_none() && d <= now + window && d + window >= now - 24 * 60,
+                    order: o.clone(),
+                    due_at: d,
+                    record,
+                });
+            }
+        }
+    }
     due.sort_by_key(|l| (l.due_at, l.order.id));
     let other = doses.into_iter().filter(|d| d.due_at.is_none()).collect();
     let active = adm.status == crate::intake::store::ACTIVE;

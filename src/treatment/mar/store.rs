@@ -127,8 +127,12 @@ pub async fn create_order<C: ConnectionTrait>(
         kind: Set(kind.as_str().to_owned()),
         times: Set(times),
         indication: Set(f.indication.trim().to_owned()),
-        starts_on: Set(starts_on.unwrap_or(today)),
-        // A STAT order is for today only.
+        // A STAT order is for now: it starts and ends today.
+        starts_on: Set(if kind == Kind::Once {
+            today
+        } else {
+            starts_on.unwrap_or(today)
+        }),
         ends_on: Set(if kind == Kind::Once {
             Some(today)
         } else {
@@ -148,7 +152,8 @@ pub async fn create_order<C: ConnectionTrait>(
         "mar.order",
         "admission",
         admission_id,
-        json!({ "order": order.id, "drug": order.drug, "dose": order.dose, "kind": order.kind }),
+        // Ids only: a drug's name can reveal a diagnosis, and the log is read more widely.
+        json!({ "order": order.id, "kind": order.kind }),
     )
     .await?;
     Ok(order.id)
@@ -180,27 +185,42 @@ pub async fn stop_order<C: ConnectionTrait>(
         "mar.stop",
         "admission",
         admission_id,
-        json!({ "order": id, "reason": reason.trim() }),
+        json!({ "order": id }),
     )
     .await?;
     Ok(())
 }
 
-/// The scheduled doses of an order on `day`: regular times, or a STAT order's moment.
+/// The scheduled doses of an order on `day`: regular times from when it was written,
+/// or a STAT order's moment; none from the moment it was stopped.
 pub fn due_of(o: &medication_order::Model, day: NaiveDate) -> Vec<i64> {
+    let ordered = o.ordered_at.timestamp() / 60;
     let due = match Kind::parse(&o.kind) {
         Some(Kind::Regular) => {
             rules::due_on(&rules::stored_times(&o.times), o.starts_on, o.ends_on, day)
         }
-        Some(Kind::Once) if o.starts_on == day => vec![o.ordered_at.timestamp() / 60],
+        Some(Kind::Once) => {
+            let on = crate::schedule::recurrence::local_time(ordered).date();
+            if on == day { vec![ordered] } else { Vec::new() }
+        }
         _ => Vec::new(),
     };
     due.into_iter()
-        .filter(|d| o.stopped_at.is_none_or(|s| *d < s))
+        .filter(|d| *d >= ordered && o.stopped_at.is_none_or(|s| *d < s))
         .collect()
 }
 
-async fn late_window<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
+/// The order may be given now (`now` minutes since the epoch): started, not ended,
+/// not stopped.
+pub fn in_force(o: &medication_order::Model, today: NaiveDate, now: i64) -> bool {
+    o.starts_on <= today
+        && o.ends_on.is_none_or(|e| e >= today)
+        && o.stopped_at.is_none_or(|s| now < s)
+}
+
+/// Minutes after the due time before a dose counts as late (and before one may be
+/// recorded early, and before an unrecorded one is marked missed).
+pub async fn late_window<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
     #[derive(sea_orm::FromQueryResult)]
     struct V {
         value: i32,
@@ -240,19 +260,6 @@ pub async fn record_dose<C: ConnectionTrait>(
             true
         }
     };
-    let given_at = match f.given_time.trim() {
-        "" => now,
-        v => match rules::parse_times(v).as_deref() {
-            Some([t]) => epoch_minutes(today, *t),
-            _ => {
-                e.add("given_time", "mar.error.time");
-                now
-            }
-        },
-    };
-    if given_at > now + 5 {
-        e.add("given_time", "mar.error.future");
-    }
     let order = match f.order.trim() {
         "" => None,
         v => {
@@ -266,6 +273,7 @@ pub async fn record_dose<C: ConnectionTrait>(
             )
         }
     };
+    let window = late_window(conn).await?;
     let due_at = match (&order, f.due_at.trim()) {
         (Some(o), v) if o.kind != Kind::AsNeeded.as_str() => {
             let due = v.parse::<i64>().ok();
@@ -273,11 +281,36 @@ pub async fn record_dose<C: ConnectionTrait>(
             let yesterday = due_of(o, today - Duration::days(1));
             if due.is_none_or(|d| !day_due.contains(&d) && !yesterday.contains(&d)) {
                 e.add("status", "mar.error.not_due");
+            } else if due.is_some_and(|d| d > now + window) {
+                // A later dose is not recorded ahead: the next shift would withhold it.
+                e.add("status", "mar.error.early");
             }
             due
         }
         _ => None,
     };
+    // A stopped or ended order is not given (not given may still close a due dose).
+    if given && order.as_ref().is_some_and(|o| !in_force(o, today, now)) {
+        e.add("status", "mar.error.stopped");
+    }
+    // A typed time is read on the dose's own day (a dose due before midnight is given
+    // at 23:50 even when recorded after it).
+    let base = due_at.map_or(today, |d| crate::schedule::recurrence::local_time(d).date());
+    let given_at = match f.given_time.trim() {
+        "" => now,
+        v => match rules::parse_times(v).as_deref() {
+            Some([t]) => epoch_minutes(base, *t),
+            _ => {
+                e.add("given_time", "mar.error.time");
+                now
+            }
+        },
+    };
+    if given_at > now + 5 {
+        e.add("given_time", "mar.error.future");
+    } else if due_at.is_some_and(|d| given_at < d - window) {
+        e.add("given_time", "mar.error.early");
+    }
     let reason = f.reason.trim();
     let as_needed = order
         .as_ref()
@@ -296,7 +329,6 @@ pub async fn record_dose<C: ConnectionTrait>(
         Default::default()
     };
     e.into_result()?;
-    let window = late_window(conn).await?;
     let row = medication_dose::ActiveModel {
         admission_id: Set(admission_id),
         order_id: Set(order.as_ref().map(|o| o.id)),
@@ -363,31 +395,38 @@ pub async fn acknowledge<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Marks as missed every dose due on `day` that nobody recorded (the nightly check;
-/// running it again writes nothing). Returns how many were marked.
-pub async fn mark_missed<C: ConnectionTrait>(conn: &C, day: NaiveDate) -> AppResult<usize> {
+/// Marks as missed every scheduled dose of the last three days whose window has closed
+/// by `now` (minutes since the epoch) with nothing recorded: the hourly check; running
+/// it again writes nothing. Returns how many were marked.
+pub async fn mark_missed<C: ConnectionTrait>(conn: &C, now: i64) -> AppResult<usize> {
+    let window = late_window(conn).await?;
+    let today = crate::schedule::recurrence::local_time(now).date();
+    let first = today - Duration::days(2);
     let orders = medication_order::Entity::find()
         .filter(
             medication_order::COLUMN
                 .kind
                 .is_in([Kind::Regular.as_str(), Kind::Once.as_str()]),
         )
-        .filter(medication_order::COLUMN.starts_on.lte(day))
+        .filter(medication_order::COLUMN.starts_on.lte(today))
         .filter(
             medication_order::COLUMN
                 .ends_on
                 .is_null()
-                .or(medication_order::COLUMN.ends_on.gte(day)),
+                .or(medication_order::COLUMN.ends_on.gte(first)),
         )
         .all(conn)
         .await?;
-    let (from, to) = (
-        epoch_minutes(day, 0),
-        epoch_minutes(day + Duration::days(1), 0),
-    );
+    let actor = Actor::system("mar");
+    let backend = conn.get_database_backend();
     let mut n = 0;
     for o in orders {
-        let due = due_of(&o, day);
+        let due: Vec<i64> = first
+            .iter_days()
+            .take(3)
+            .flat_map(|d| due_of(&o, d))
+            .filter(|d| d + window < now)
+            .collect();
         if due.is_empty() {
             continue;
         }
@@ -395,8 +434,7 @@ pub async fn mark_missed<C: ConnectionTrait>(conn: &C, day: NaiveDate) -> AppRes
             .select_only()
             .column(medication_dose::Column::DueAt)
             .filter(medication_dose::COLUMN.order_id.eq(o.id))
-            .filter(medication_dose::COLUMN.due_at.gte(from))
-            .filter(medication_dose::COLUMN.due_at.lt(to))
+            .filter(medication_dose::COLUMN.due_at.is_in(due.clone()))
             .into_tuple::<Option<i64>>()
             .all(conn)
             .await?
@@ -404,27 +442,37 @@ pub async fn mark_missed<C: ConnectionTrait>(conn: &C, day: NaiveDate) -> AppRes
             .flatten()
             .collect();
         for d in rules::unrecorded(&due, &recorded) {
-            medication_dose::ActiveModel {
-                admission_id: Set(o.admission_id),
-                order_id: Set(Some(o.id)),
-                due_at: Set(Some(d)),
-                status: Set(MISSED.to_owned()),
-                reason: Set(String::new()),
-                given_at: Set(None),
-                late: Set(false),
-                drug: Set(String::new()),
-                dose: Set(String::new()),
-                route: Set(String::new()),
-                needs_ack: Set(false),
-                acked_by_name: Set(String::new()),
-                acked_at: Set(None),
-                recorded_by_name: Set("system".into()),
-                recorded_at: Set(Utc::now()),
-                ..Default::default()
+            // A dose recorded by a nurse in the meantime wins: nothing is written then.
+            let done = conn
+                .execute_raw(crate::db::statement(
+                    backend,
+                    &format!(
+                        "INSERT INTO medication_dose (admission_id, order_id, due_at, status, \
+                           reason, late, drug, dose, route, needs_ack, acked_by_name, \
+                           recorded_by_name, recorded_at) \
+                         VALUES (?, ?, ?, '{MISSED}', '', FALSE, '', '', '', FALSE, '', \
+                           'system', ?) ON CONFLICT (order_id, due_at) DO NOTHING"
+                    ),
+                    [
+                        o.admission_id.into(),
+                        o.id.into(),
+                        d.into(),
+                        Utc::now().into(),
+                    ],
+                ))
+                .await?;
+            if done.rows_affected() > 0 {
+                audit::record(
+                    conn,
+                    &actor,
+                    "mar.missed",
+                    "admission",
+                    o.admission_id,
+                    json!({ "order": o.id, "due_at": d }),
+                )
+                .await?;
+                n += 1;
             }
-            .insert(conn)
-            .await?;
-            n += 1;
         }
     }
     Ok(n)
@@ -436,12 +484,28 @@ pub async fn day_of<C: ConnectionTrait>(
     admission_id: i32,
     day: NaiveDate,
 ) -> AppResult<(Vec<medication_order::Model>, Vec<medication_dose::Model>)> {
-    let orders = medication_order::Entity::find()
+    // Every order still running, and the latest 50 that are not.
+    let running = medication_order::COLUMN.stopped_at.is_null().and(
+        medication_order::COLUMN
+            .ends_on
+            .is_null()
+            .or(medication_order::COLUMN.ends_on.gte(day)),
+    );
+    let mut orders = medication_order::Entity::find()
         .filter(medication_order::COLUMN.admission_id.eq(admission_id))
+        .filter(running.clone())
         .order_by_desc(medication_order::COLUMN.id)
-        .limit(100)
         .all(conn)
         .await?;
+    orders.extend(
+        medication_order::Entity::find()
+            .filter(medication_order::COLUMN.admission_id.eq(admission_id))
+            .filter(running.not())
+            .order_by_desc(medication_order::COLUMN.id)
+            .limit(50)
+            .all(conn)
+            .await?,
+    );
     let (from, to) = (
         epoch_minutes(day, 0),
         epoch_minutes(day + Duration::days(1), 0),
@@ -469,13 +533,18 @@ pub async fn day_of<C: ConnectionTrait>(
     Ok((orders, doses))
 }
 
-/// At release, the admission's orders still running end that day.
+/// At release, the admission's orders still running stop at the release (now, or the
+/// end of the release day when it is recorded later), each stop audited.
 pub async fn on_release<C: ConnectionTrait>(
     conn: &C,
+    actor: &Actor,
     admission_id: i32,
     on: NaiveDate,
 ) -> AppResult<()> {
-    let stop = epoch_minutes(on + Duration::days(1), 0);
+    let stop = std::cmp::min(
+        Utc::now().timestamp() / 60,
+        epoch_minutes(on + Duration::days(1), 0),
+    );
     let running = medication_order::Entity::find()
         .filter(medication_order::COLUMN.admission_id.eq(admission_id))
         .filter(medication_order::COLUMN.stopped_at.is_null())
@@ -483,13 +552,23 @@ pub async fn on_release<C: ConnectionTrait>(
         .await?;
     for o in running
         .into_iter()
-        .filter(|o| o.ends_on.is_none_or(|e| e > on))
+        .filter(|o| o.ends_on.is_none_or(|e| e >= on))
     {
+        let id = o.id;
         let mut am = o.into_active_model();
         am.ends_on = Set(Some(on));
         am.stopped_at = Set(Some(stop));
         am.stop_reason = Set("release".into());
         am.update(conn).await?;
+        audit::record(
+            conn,
+            actor,
+            "mar.stop",
+            "admission",
+            admission_id,
+            json!({ "order": id, "release": true }),
+        )
+        .await?;
     }
     Ok(())
 }
