@@ -1090,13 +1090,13 @@ async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_m
         .get(&mar)
         .await
         .assert_contains("đã xác nhận: doctor");
-    // The hourly check, once today's windows have closed: everything of the first order
-    // was recorded (its two earlier days were not: they are marked); the second order's
-    // doses were not recorded either.
+    // The check after midnight (02:00 tomorrow) looks at the days before it: today's
+    // doses of the first order were recorded, yesterday's two were not and are marked
+    // (the day before that is beyond its reach).
     let check = rehabops::treatment::mar::store::mark_missed;
     let after =
         rehabops::schedule::recurrence::epoch_minutes(today + chrono::Duration::days(1), 0) + 120;
-    assert_eq!(check(app.db(), after).await.unwrap(), 4);
+    assert_eq!(check(app.db(), after).await.unwrap(), 2);
     let r = doctor
         .post_form(
             &format!("{mar}/orders"),
@@ -1105,8 +1105,24 @@ async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_m
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     written_days_ago(&app, 2).await;
-    // Its 00:02 dose on each of the last three days, all unrecorded.
-    assert_eq!(check(app.db(), after).await.unwrap(), 3);
+    // Its 00:02 dose yesterday and today, unrecorded.
+    assert_eq!(check(app.db(), after).await.unwrap(), 2);
+    // Nothing due today is marked during the day: a late dose can still be given.
+    let noon = rehabops::schedule::recurrence::epoch_minutes(today, 12 * 60);
+    let r = doctor
+        .post_form(
+            &format!("{mar}/orders"),
+            &order("Vitamin C", "regular", "00:03", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    written_days_ago(&app, 1).await;
+    assert_eq!(check(app.db(), noon).await.unwrap(), 0);
+    assert_eq!(
+        check(app.db(), after).await.unwrap(),
+        1,
+        "after midnight it is"
+    );
     assert_eq!(check(app.db(), after).await.unwrap(), 0, "marked once");
     nurse.get(&mar).await.assert_contains("Bỏ lỡ");
 }

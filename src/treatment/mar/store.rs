@@ -395,9 +395,11 @@ pub async fn acknowledge<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Marks as missed every scheduled dose of the last three days whose window has closed
-/// by `now` (minutes since the epoch) with nothing recorded: the hourly check; running
-/// it again writes nothing. Returns how many were marked.
+/// Marks as missed every scheduled dose of the last days before today (Hanoi) whose
+/// window has closed by `now` (minutes since the epoch) with nothing recorded: the
+/// nightly check (run hourly, it acts after midnight; a dose due today stays open all
+/// day, late once past its window). Running it again writes nothing. Returns how many
+/// were marked.
 pub async fn mark_missed<C: ConnectionTrait>(conn: &C, now: i64) -> AppResult<usize> {
     let window = late_window(conn).await?;
     let today = crate::schedule::recurrence::local_time(now).date();
@@ -425,7 +427,7 @@ pub async fn mark_missed<C: ConnectionTrait>(conn: &C, now: i64) -> AppResult<us
             .iter_days()
             .take(3)
             .flat_map(|d| due_of(&o, d))
-            .filter(|d| d + window < now)
+            .filter(|d| d + window < now && *d < epoch_minutes(today, 0))
             .collect();
         if due.is_empty() {
             continue;
