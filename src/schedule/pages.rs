@@ -23,6 +23,26 @@ use crate::i18n::parse_date;
 use crate::state::AppState;
 use crate::web::{Form, PageCtx, Path, Query};
 
+/// Whether the signed-in user may take attendance at, or change, a slot: its own staff
+/// member, the director, or a role of the slot's area (a treatment session is the
+/// clinicians', counsellors' and teachers'; a class the trainers'; a shift the labour
+/// supervisors'). The route's permission is checked first; this narrows it per slot.
+pub fn may_act_on(ctx: &PageCtx, slot: &schedule_slot::Model) -> bool {
+    use crate::auth::Role as R;
+    let Some(u) = &ctx.user else {
+        return false;
+    };
+    if slot.staff_id == Some(u.id) || u.role == R::Director {
+        return true;
+    }
+    match slot.area.as_str() {
+        "treatment" => matches!(u.role, R::Doctor | R::Nurse | R::Counsellor | R::Teacher),
+        "vocational" => u.role == R::VocationalTrainer,
+        "labour" => u.role == R::LabourSupervisor,
+        _ => false,
+    }
+}
+
 /// The last page number read (beyond any list here; it keeps OFFSET in range).
 const MAX_PAGE: u64 = 100_000;
 
@@ -247,7 +267,9 @@ async fn render_slot(
             .max(1),
         page,
         upcoming: store::upcoming(&st.db, id, now, 12).await?,
-        can_plan: ctx.can(crate::auth::Permission::PlanProgramme) && slot.cancelled_from.is_none(),
+        can_plan: ctx.can(crate::auth::Permission::PlanProgramme)
+            && may_act_on(&ctx, &slot)
+            && slot.cancelled_from.is_none(),
         excuse: ExcuseForm {
             excused_from: fill(excuse.excused_from),
             ..excuse
@@ -315,7 +337,9 @@ pub async fn excuse(
     Path(id): Path<i32>,
     Form(f): Form<ExcuseForm>,
 ) -> AppResult<Response> {
-    slot_of(&st, id).await?;
+    if !may_act_on(&ctx, &slot_of(&st, id).await?) {
+        return Err(AppError::Forbidden);
+    }
     let txn = db::begin_write(&st.db).await?;
     let result = async {
         let from = required_date(&f.excused_from, "excused_from")?;
@@ -340,6 +364,9 @@ pub async fn end(
     Form(f): Form<CancelForm>,
 ) -> AppResult<Response> {
     let slot = slot_of(&st, id).await?;
+    if !may_act_on(&ctx, &slot) {
+        return Err(AppError::Forbidden);
+    }
     let txn = db::begin_write(&st.db).await?;
     let result = async {
         let from = required_date(&f.cancel_from, "cancel_from")?;
@@ -424,8 +451,9 @@ async fn render_sheet(
     };
     let sheet = attendance::sheet(&st.db, id, which).await?;
     let pages = u64::try_from(sheet_pages(&sheet)).unwrap_or(1);
-    let writable =
-        ctx.can(crate::auth::Permission::RecordAttendance) && sheet.occurrence.cancelled.is_empty();
+    let writable = ctx.can(crate::auth::Permission::RecordAttendance)
+        && may_act_on(&ctx, &sheet.slot)
+        && sheet.occurrence.cancelled.is_empty();
     Ok(SheetPage {
         reasons: attendance::reasons(&st.db).await?,
         today: st.today(),
@@ -508,6 +536,9 @@ pub async fn record(
     // Read inside the write transaction: the records replaced are the current ones.
     let txn = db::begin_write(&st.db).await?;
     let sheet = attendance::sheet(&txn, id, Members::Of(&named)).await?;
+    if !may_act_on(&ctx, &sheet.slot) {
+        return Err(AppError::Forbidden);
+    }
     match attendance::record(&txn, &ctx.actor(), &sheet, &marks, st.today()).await? {
         Ok(_) => {
             txn.commit().await?;
@@ -539,6 +570,9 @@ pub async fn cancel(
         .one(&st.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !may_act_on(&ctx, &slot_of(&st, occurrence.slot_id).await?) {
+        return Err(AppError::Forbidden);
+    }
     let txn = db::begin_write(&st.db).await?;
     match attendance::cancel(&txn, &ctx.actor(), &occurrence, &f.cancel_note).await {
         Ok(()) => {

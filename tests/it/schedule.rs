@@ -469,9 +469,16 @@ async fn a_group_takes_attendance_on_one_sheet_and_every_change_is_kept() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Chưa đến ngày của buổi này.");
-    // A labour supervisor may take attendance but not plan; a trainer sees the sheet.
+    // A labour supervisor takes attendance at shifts, not at this literacy class: the
+    // sheet is read-only for them and a save is refused; nor may they plan.
     let mut labour = app.login_as(Role::LabourSupervisor).await;
-    assert_eq!(labour.get(&url).await.status, StatusCode::OK);
+    let page = labour.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Lưu điểm danh"));
+    assert_eq!(
+        labour.post_form(&url, &borrowed).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         labour.get("/treatment/sessions/new").await.status,
         StatusCode::FORBIDDEN
@@ -683,6 +690,7 @@ async fn time_use_counts_attended_hours_by_kind_against_the_target() {
         ("treatment", "sport", 2, 10, vec![an]),
     ];
     let mut teacher = app.login_as(Role::Teacher).await;
+    let mut trainer = app.login_as(Role::VocationalTrainer).await;
     for (i, (area, kind, day, hour, members)) in sessions.into_iter().enumerate() {
         let slot = NewSlot {
             area,
@@ -726,7 +734,13 @@ async fn time_use_counts_attended_hours_by_kind_against_the_target() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let r = teacher
+        // The class's attendance is the trainer's; the sessions' the teacher's.
+        let taker = if area == "vocational" {
+            &mut trainer
+        } else {
+            &mut teacher
+        };
+        let r = taker
             .post_form(&format!("/schedule/occurrences/{}", occ.id), &borrowed)
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
