@@ -792,3 +792,21 @@ pub async fn left_out<C: ConnectionTrait>(
         .count(conn)
         .await?)
 }
+
+/// A setting the director keeps in `programme_setting` (the time-use target, the
+/// medication record's late window), or `default` when it is absent.
+pub async fn setting<C: ConnectionTrait>(conn: &C, name: &str, default: i64) -> AppResult<i64> {
+    #[derive(FromQueryResult)]
+    struct V {
+        value: i32,
+    }
+    let backend = conn.get_database_backend();
+    Ok(V::find_by_statement(statement(
+        backend,
+        "SELECT value FROM programme_setting WHERE name = ?",
+        [name.into()],
+    ))
+    .one(conn)
+    .await?
+    .map_or(default, |v| i64::from(v.value)))
+}

@@ -69,19 +69,7 @@ pub fn month_bounds(month: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 pub async fn target<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
-    #[derive(FromQueryResult)]
-    struct V {
-        value: i32,
-    }
-    let backend = conn.get_database_backend();
-    Ok(V::find_by_statement(statement(
-        backend,
-        "SELECT value FROM programme_setting WHERE name = ?",
-        [TARGET.into()],
-    ))
-    .one(conn)
-    .await?
-    .map_or(70, |v| i64::from(v.value)))
+    super::store::setting(conn, TARGET, 70).await
 }
 
 /// The category a slot's minutes count in: 0 counselling, 1 education, 2 vocational,

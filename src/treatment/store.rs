@@ -58,7 +58,8 @@ fn active(a: &admission::Model, field: &'static str) -> AppResult<()> {
     Err(AppError::Invalid(e))
 }
 
-fn date(e: &mut FieldErrors, field: &'static str, value: &str) -> Option<NaiveDate> {
+/// A required dd/mm/yyyy field, its error added to `e`.
+pub(crate) fn date(e: &mut FieldErrors, field: &'static str, value: &str) -> Option<NaiveDate> {
     if value.trim().is_empty() {
         e.add(field, "error.required");
         return None;

@@ -1054,7 +1054,11 @@ async fn a_zone_wide_sheet_is_paged_and_each_page_saves_its_own_members() {
     let again = counsellor.get(&url).await;
     again.assert_contains(&format!("Đã điểm danh {on_second}/{members} học viên."));
     // The slot's page counts every member and lists a page of them.
-    let page = counsellor.get(&format!("/schedule/slots/{slot}")).await;
+    let (n, page) = app
+        .queries_of(&mut counsellor, &format!("/schedule/slots/{slot}"))
+        .await;
+    // Statements whatever the record's length: session, slot, a page of members, totals, next occurrences.
+    assert_eq!(n, 5, "slot page statements");
     page.assert_contains(&format!("Học viên ({members})"));
     page.assert_contains(&format!("/schedule/slots/{slot}?page=2"));
 }

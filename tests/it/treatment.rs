@@ -892,7 +892,9 @@ async fn the_chart_keeps_flags_to_medical_roles_and_corrections_as_new_notes() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("chưa được đính chính");
     r.assert_contains("Lần nữa");
-    let page = doctor.get(&chart).await;
+    let (n, page) = app.queries_of(&mut doctor, &chart).await;
+    // Statements whatever the record's length: session, admission, resident, note count, notes, flags, the read audit.
+    assert_eq!(n, 7, "chart page statements");
     page.assert_contains("Sốt 38,5 độ, ho khan");
     page.assert_contains("đã được đính chính");
     page.assert_contains("Diễn biến (2)");
@@ -1086,10 +1088,10 @@ async fn doses_are_recorded_once_against_orders_and_unrecorded_ones_are_marked_m
     );
     let r = doctor.post_form(&ack, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    doctor
-        .get(&mar)
-        .await
-        .assert_contains("đã xác nhận: doctor");
+    let (n, page) = app.queries_of(&mut doctor, &mar).await;
+    // Statements whatever the record's length: session, admission, resident, running and other orders, doses, the read audit, the late window.
+    assert_eq!(n, 8, "mar page statements");
+    page.assert_contains("đã xác nhận: doctor");
     // The check after midnight (02:00 tomorrow) looks at the days before it: today's
     // doses of the first order were recorded, yesterday's two were not and are marked
     // (the day before that is beyond its reach).
@@ -1175,7 +1177,9 @@ async fn care_plans_are_versions_and_the_stage_says_which_are_missing() {
         let r = doctor.post_form(&url, &plan(kind, text)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
-    let page = doctor.get(&url).await;
+    let (n, page) = app.queries_of(&mut doctor, &url).await;
+    // Statements whatever the record's length: session, admission, resident, plan versions, the read audit.
+    assert_eq!(n, 5, "plans page statements");
     assert!(!page.body.contains("Chưa lập"));
     page.assert_contains("Cắt cơn 20 ngày");
     page.assert_contains("đã thay bằng phiên bản sau");

@@ -13,7 +13,6 @@ use serde_json::json;
 use crate::audit::{self, Actor};
 use crate::entities::{admission, medical_flag, progress_note};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::i18n::parse_date;
 use crate::intake::store::{ACTIVE, get_admission};
 
 /// Notes shown on the chart (the latest first).
@@ -59,18 +58,7 @@ async fn active(
     Ok(a)
 }
 
-fn day(e: &mut FieldErrors, field: &'static str, v: &str) -> Option<NaiveDate> {
-    match v.trim() {
-        "" => {
-            e.add(field, "error.required");
-            None
-        }
-        v => parse_date(v).or_else(|| {
-            e.add(field, "error.date_format");
-            None
-        }),
-    }
-}
+use crate::treatment::store::date as day;
 
 /// Writes a progress note (or a correction of one of this admission's notes that has
 /// not been corrected yet).

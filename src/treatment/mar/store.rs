@@ -221,21 +221,7 @@ pub fn in_force(o: &medication_order::Model, today: NaiveDate, now: i64) -> bool
 /// Minutes after the due time before a dose counts as late (and before one may be
 /// recorded early, and before an unrecorded one is marked missed).
 pub async fn late_window<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct V {
-        value: i32,
-    }
-    let backend = conn.get_database_backend();
-    Ok(
-        <V as sea_orm::FromQueryResult>::find_by_statement(crate::db::statement(
-            backend,
-            "SELECT value FROM programme_setting WHERE name = ?",
-            ["mar_late_minutes".into()],
-        ))
-        .one(conn)
-        .await?
-        .map_or(60, |v| i64::from(v.value)),
-    )
+    crate::schedule::store::setting(conn, "mar_late_minutes", 60).await
 }
 
 /// Records one dose: a scheduled one once (given or not given with a reason), an
